@@ -1,0 +1,35 @@
+# The README's two commands: `make run` (install, ingest the bundled corpus, ...) and `make test`.
+PY        ?= python3
+VENV      := .venv
+BIN       := $(VENV)/bin
+STAMP     := $(VENV)/.installed
+CORPUS    := data/corpus
+
+.PHONY: run test check install bench clean-venv
+
+run: install
+	$(BIN)/vankien ingest $(CORPUS)
+
+test: install
+	$(BIN)/ruff format --check .
+	$(BIN)/ruff check .
+	$(BIN)/mypy
+	$(BIN)/pytest
+
+check: test
+
+install: $(STAMP)
+
+# torch is installed first and pinned, so that pip takes the CPU build on this disk and never a CUDA one.
+$(STAMP): pyproject.toml
+	test -x $(BIN)/python || $(PY) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet torch==2.13.0
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	touch $(STAMP)
+
+bench: install
+	$(BIN)/python scripts/bench_ingest.py
+
+clean-venv:
+	rm -rf $(VENV)

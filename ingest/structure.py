@@ -1,0 +1,287 @@
+"""From raw paragraphs to documents: boundaries, titles, sections, footnote and continuation links."""
+
+from __future__ import annotations
+
+import bisect
+import re
+from collections import Counter
+from dataclasses import dataclass, replace
+
+from ingest.headers import TITLE, Header, find_headers
+from ingest.readers import Source
+from ingest.records import Document, Paragraph, content_id
+from ingest.repair import Block, repair, strong_pairs
+from ingest.text import END_OF_DOCUMENT, SALUTATION, SECTION_MARKER, is_caps
+
+_WORD = re.compile(r"\w+")
+_CONGRESS = re.compile(
+    r"Đại hội (?:đại biểu )?Đảng bộ [^.;:!]{3,60}?lần thứ \w+(?:, nhiệm kỳ \d{4}\s*[-–]\s*\d{4})?"
+)
+_KINDS = {
+    "PHÁT BIỂU": "speech",
+    "DIỄN VĂN": "speech",
+    "BÁO CÁO": "report",
+    "NGHỊ QUYẾT": "resolution",
+    "CHƯƠNG TRÌNH": "programme",
+    "KẾ HOẠCH": "programme",
+}
+
+
+@dataclass
+class _Start:
+    line: int
+    meta: Header | None
+
+
+def build(source: Source) -> tuple[list[Document], list[str]]:
+    """Split a source into documents of paragraphs; also return warnings worth showing."""
+    headers, roles = find_headers(source.lines) if source.layout == "extracted" else ([], {})
+    blocks = repair(source, roles)
+    if not blocks:
+        return [], ["không tìm thấy đoạn văn nào"]
+    starts = _document_starts(source, headers, blocks)
+    owner = [bisect.bisect_right([s.line for s in starts], b.first) - 1 for b in blocks]
+    links = _continuations(blocks)
+    owner = _follow_links(blocks, owner, links)
+    owner = _move_speech_openings(blocks, owner, starts)
+    documents = [
+        _document(source, starts[d], [b for b, o in zip(blocks, owner, strict=True) if o == d])
+        for d in range(len(starts))
+    ]
+    documents = _set_continuations(documents, blocks, owner, links)
+    return [d for d in documents if d.paragraphs], []
+
+
+def _document_starts(source: Source, headers: list[Header], blocks: list[Block]) -> list[_Start]:
+    """Where each document begins: after the previous one's end, at the page holding its header."""
+    page_starts = [i + 1 for i, t in enumerate(source.lines) if t[:1].isspace() and t.strip()]
+    ends = [b.last for b in blocks if b.kind == "signature" or END_OF_DOCUMENT.search(b.text)]
+    starts: list[_Start] = []
+    previous_end = 0
+    pending: Header | None = None
+    for header in headers:
+        if header.title is None:
+            if header.number or header.date:
+                pending = header
+            continue
+        anchor = header
+        if pending and not any(pending.last < e < header.first for e in ends):
+            anchor = pending
+            header = replace(header, number=header.number or pending.number, date=header.date or pending.date)
+        pending = None
+        end = max((e for e in ends if previous_end < e < anchor.first), default=0)
+        page = max((p for p in page_starts if p <= anchor.first), default=1)
+        if page == anchor.first:  # a header extracted as a page of its own: its body came first
+            page = max((p for p in page_starts if p < anchor.first), default=1)
+        starts.append(_Start(max(end + 1, page), header))
+        previous_end = header.last
+    if not starts or any(b.first < starts[0].line and b.kind != "signature" for b in blocks):
+        opening = next(
+            (h for h in headers if h.title is None and h.first < (starts or [_Start(10**9, None)])[0].line),
+            None,
+        )
+        starts.insert(0, _Start(1, opening))
+    return starts
+
+
+def _continuations(blocks: list[Block]) -> dict[int, int]:
+    """Link a paragraph that breaks off to the distant fragment that continues it.
+
+    Only where the evidence is clear: the two words across the seam are a pair that the text
+    itself almost always writes together (mostly a compound word split by the line break:
+    `tổ | chức`), and each side has no other such match.
+    """
+    strong = strong_pairs(" ".join(b.text for b in blocks))
+    # A seam after a comma is a clause break, not a split word: the pair proves nothing there.
+    tails = [i for i, b in enumerate(blocks) if b.ends_mid and b.text[-1:].isalnum()]
+    heads = [i for i, b in enumerate(blocks) if b.starts_mid]
+    matches = [
+        (t, h)
+        for t in tails
+        for h in heads
+        if h != t and (_edge(blocks[t].text, -1), _edge(blocks[h].text, 0)) in strong
+    ]
+    tail_count = Counter(t for t, _ in matches)
+    head_count = Counter(h for _, h in matches)
+    return {t: h for t, h in matches if tail_count[t] == 1 and head_count[h] == 1}
+
+
+def _edge(text: str, index: int) -> str:
+    words = _WORD.findall(text)
+    return words[index].lower() if words else ""
+
+
+def _follow_links(blocks: list[Block], owner: list[int], links: dict[int, int]) -> list[int]:
+    """A fragment joined by a continuation to another document's text moves to the larger side."""
+    fragment_of = [b.fragment for b in blocks]
+    size = Counter(b.fragment for b in blocks for _ in range(b.last - b.first + 1))
+    owner = owner[:]
+    for t, h in links.items():
+        if owner[t] == owner[h]:
+            continue
+        small, large = (t, h) if size[fragment_of[t]] < size[fragment_of[h]] else (h, t)
+        for i, fragment in enumerate(fragment_of):
+            if fragment == fragment_of[small]:
+                owner[i] = owner[large]
+    return owner
+
+
+def _move_speech_openings(blocks: list[Block], owner: list[int], starts: list[_Start]) -> list[int]:
+    """Give a displaced speech opening to the next speech.
+
+    A page that opens with salutations followed at once by `Thực hiện ...` (the set opening of a
+    congress speech) in the middle of one speech, while the next document is a speech with no
+    such opening, is that next speech's first page printed out of order.
+    """
+    owner = owner[:]
+    fragments: dict[int, list[int]] = {}
+    for i, block in enumerate(blocks):
+        fragments.setdefault(block.fragment, []).append(i)
+    for members in fragments.values():
+        d = owner[members[0]]
+        texts = [blocks[i].text for i in members]
+        lead = next((k for k, t in enumerate(texts) if not SALUTATION.match(t)), len(texts))
+        opens = 0 < lead < len(texts) and texts[lead].startswith("Thực hiện")
+        first_of_doc = owner.index(d) == members[0]
+        nxt = d + 1
+        if not opens or first_of_doc or nxt >= len(starts) or not _is_speech_start(starts[nxt]):
+            continue
+        if not any(owner[i] == nxt and blocks[i].text.startswith("Thực hiện") for i in range(len(blocks))):
+            # The whole page moves: its later fragments up to the next page start.
+            i = members[0]
+            while i < len(blocks) and owner[i] == d and (i == members[0] or not blocks[i].page_start):
+                owner[i] = nxt
+                i += 1
+    return owner
+
+
+def _is_speech_start(start: _Start) -> bool:
+    title = start.meta.title if start.meta and start.meta.title else ""
+    return title.startswith(("PHÁT BIỂU", "DIỄN VĂN"))
+
+
+def _set_continuations(
+    documents: list[Document], blocks: list[Block], owner: list[int], links: dict[int, int]
+) -> list[Document]:
+    """Record each continuation link as `continues_in` on the paragraph that breaks off."""
+    place: dict[int, tuple[int, int]] = {}
+    counters: Counter[int] = Counter()
+    for i, d in enumerate(owner):
+        place[i] = (d, counters[d])
+        counters[d] += 1
+    out = []
+    for d, document in enumerate(documents):
+        paragraphs = list(document.paragraphs)
+        for t, h in links.items():
+            (td, ti), (hd, hi) = place[t], place[h]
+            if td == d:
+                target = documents[hd].paragraphs[hi].id
+                paragraphs[ti] = replace(paragraphs[ti], continues_in=target)
+        out.append(replace(document, paragraphs=tuple(paragraphs)))
+    return out
+
+
+def _document(source: Source, start: _Start, blocks: list[Block]) -> Document:
+    meta = start.meta
+    title, derived = _title(meta, blocks)
+    doc_id = content_id(source.file, title, length=12)
+    kind = next((k for prefix, k in _KINDS.items() if title.upper().startswith(prefix)), "other")
+    signer = meta.signer if meta else None
+    paragraphs = _paragraphs(doc_id, source.file, blocks)
+    return Document(
+        id=doc_id,
+        title=title,
+        kind="speech" if derived and kind == "other" and _is_speech(blocks) else kind,
+        file=source.file,
+        title_derived=derived,
+        number=meta.number if meta else None,
+        date=meta.date if meta else None,
+        signer=signer or _signer(blocks),
+        speaker=meta.speaker if meta else None,
+        paragraphs=paragraphs,
+    )
+
+
+def _title(meta: Header | None, blocks: list[Block]) -> tuple[str, bool]:
+    if meta and meta.title:
+        generic = not TITLE.sub("", meta.title).strip()
+        if meta.subject and (generic or meta.subject[:1].islower()):
+            return f"{meta.title} {meta.subject}", False
+        return meta.title, False
+    body = " ".join(b.text for b in blocks if b.kind in ("body", "list_item"))
+    for act in ("khai mạc", "bế mạc"):
+        said = re.search(rf"tuyên bố {act}\s*({_CONGRESS.pattern})?", body, re.IGNORECASE)
+        if said:
+            congress = said.group(1) or next(iter(_CONGRESS.findall(body)), "")
+            return f"Phát biểu {act} {congress}".strip(), True
+    first = next((b.text for b in blocks if b.kind == "body"), blocks[0].text)
+    return f"Văn bản: {' '.join(first.split()[:12])}…", True
+
+
+def _is_speech(blocks: list[Block]) -> bool:
+    return any(b.text.startswith(("Kính thưa", "Thưa")) for b in blocks[:3])
+
+
+def _signer(blocks: list[Block]) -> str | None:
+    signatures = [b for b in blocks if b.kind == "signature" and "(Đã ký)" in b.text]
+    return signatures[-1].text.split("(Đã ký)")[-1].strip() or None if signatures else None
+
+
+def _level(text: str) -> int:
+    if text.lower().startswith("phần thứ"):
+        return 0
+    marker = SECTION_MARKER.match(text)
+    if marker is None or (is_caps(marker.group(0).strip(" .-–")) and not text[:1].isdigit()):
+        return 1
+    head = marker.group(0).strip()
+    if re.match(r"^\d+\.\d+", head):
+        return 3
+    if head[:1].isdigit():
+        return 2
+    return 4 if re.match(r"^[a-zđ]\)", head) else 2
+
+
+def _paragraphs(doc_id: str, file: str, blocks: list[Block]) -> tuple[Paragraph, ...]:
+    ids: list[str] = []
+    seen: Counter[str] = Counter()
+    for block in blocks:
+        ids.append(content_id(doc_id, block.text, str(seen[block.text])))
+        seen[block.text] += 1
+    stack: list[tuple[int, str]] = []
+    out: list[Paragraph] = []
+    for ordinal, (block, pid) in enumerate(zip(blocks, ids, strict=True), start=1):
+        if block.kind == "heading":
+            level = _level(block.text)
+            while stack and stack[-1][0] >= level:
+                stack.pop()
+            stack.append((level, block.text[:160]))
+        section = tuple(text for _, text in stack)
+        out.append(
+            Paragraph(
+                id=pid,
+                doc_id=doc_id,
+                text=block.text,
+                kind="heading" if block.kind == "header" else block.kind,
+                section=section if block.kind not in ("header", "signature") else (),
+                ordinal=ordinal,
+                file=file,
+                lines=(block.first, block.last),
+                page=block.page,
+                footnote=block.footnote,
+            )
+        )
+    return tuple(_link_notes(out))
+
+
+def _link_notes(paragraphs: list[Paragraph]) -> list[Paragraph]:
+    """Point each footnote at the nearest paragraph carrying its marker `(n)`."""
+    out = []
+    for p in paragraphs:
+        if p.kind == "footnote" and p.footnote is not None:
+            marker = f"({p.footnote})"
+            holders = [q for q in paragraphs if q.kind != "footnote" and marker in q.text]
+            if holders:
+                nearest = min(holders, key=lambda q: abs(q.lines[0] - p.lines[0]))
+                p = replace(p, note_of=nearest.id)
+        out.append(p)
+    return out

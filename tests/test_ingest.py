@@ -1,0 +1,160 @@
+"""Ingestion of the bundled corpus: documents, titles, repairs and exact provenance."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from ingest import load_file
+from ingest.readers import Source
+from ingest.records import Document, Paragraph
+from ingest.structure import build
+from tests.conftest import CORPUS
+
+
+@pytest.fixture(scope="module")
+def documents(corpus_source: Source) -> list[Document]:
+    docs, _ = build(corpus_source)
+    return docs
+
+
+@pytest.fixture(scope="module")
+def paragraphs(documents: list[Document]) -> list[Paragraph]:
+    return [p for d in documents for p in d.paragraphs]
+
+
+def _find(paragraphs: list[Paragraph], needle: str) -> Paragraph:
+    found = [p for p in paragraphs if needle in p.text]
+    assert len(found) == 1, f"{needle!r} in {len(found)} paragraphs"
+    return found[0]
+
+
+def _doc_of(documents: list[Document], paragraph: Paragraph) -> Document:
+    return next(d for d in documents if d.id == paragraph.doc_id)
+
+
+def test_finds_the_nine_documents_with_their_titles(documents: list[Document]) -> None:
+    assert len(documents) == 9
+    expected = [
+        ("speech", "khai mạc", None),
+        ("speech", "THƯỜNG TRỰC TỈNH ỦY", None),
+        ("report", "BÁO CÁO CHÍNH TRỊ", "303-BC/ĐU"),
+        ("report", "Chỉ thị số 05-CT/TW", "292-BC/ĐU"),
+        ("report", "Nghị quyết Trung ương 4 (khóa XII)", "297-BC/ĐU"),
+        ("programme", "CHƯƠNG TRÌNH HÀNH ĐỘNG", "03-CTr/ĐU"),
+        ("programme", "CHƯƠNG TRÌNH THI ĐUA", "01-CTr/ĐH"),
+        ("resolution", "NGHỊ QUYẾT", "01-NQ/ĐH"),
+        ("speech", "BẾ MẠC", None),
+    ]
+    for doc, (kind, title_part, number) in zip(documents, expected, strict=True):
+        assert doc.kind == kind, doc.title
+        assert title_part in doc.title
+        assert doc.number == number
+    opening = documents[0]
+    assert opening.title_derived and "lần thứ 18, nhiệm kỳ 2020 - 2025" in opening.title
+    assert not any(d.title_derived for d in documents[1:])
+    assert documents[1].speaker is not None and documents[1].speaker.startswith("Lê Thị Thu Hồng")
+    assert documents[2].date == "2020-08-28"
+    assert len({d.id for d in documents}) == 9
+
+
+def test_generic_titles_are_completed_by_their_subject(documents: list[Document]) -> None:
+    reports = [d for d in documents if d.title.startswith("BÁO CÁO kết quả")]
+    assert len(reports) == 2
+    assert all(len(d.title) > len("BÁO CÁO") + 20 for d in reports)
+
+
+def test_no_page_number_or_blank_line_artefacts(paragraphs: list[Paragraph]) -> None:
+    for p in paragraphs:
+        assert not re.fullmatch(r"\d{1,4}", p.text), p
+        assert "\n" not in p.text and "  " not in p.text and p.text == p.text.strip()
+    assert not any(re.search(r"\b(4948|12) (đến sự|bộ tổ chức)", p.text) for p in paragraphs)
+    assert _find(paragraphs, "Những tồn tại hạn chế nêu trên").page == 12
+
+
+def test_double_spaced_lines_are_joined_into_paragraphs(paragraphs: list[Paragraph]) -> None:
+    third = _find(paragraphs, "Thứ ba: Bầu những đồng chí")
+    assert third.text.endswith("để lãnh đạo thực hiện thắng lợi Nghị quyết Đại hội.")
+    assert third.lines == (111, 119)
+
+
+def test_identifiers_split_at_a_line_end_are_rejoined(paragraphs: list[Paragraph]) -> None:
+    assert "Chỉ thị số 35-CT/TW ngày 30/5/2019" in _find(paragraphs, "Thực hiện Điều lệ Đảng Cộng sản").text
+    assert "Quy định số 293-QĐ/TW" in _find(paragraphs, "Đảng ủy Các cơ quan tỉnh hoạt động theo").text
+    # Spacing inside a line stays as written.
+    assert "Chỉ thị 05- CT/TW(11)" in _find(paragraphs, "Việc thực hiện Chỉ thị 05- CT/TW(11)").text
+
+
+def test_provenance_is_exact(corpus_source: Source, paragraphs: list[Paragraph]) -> None:
+    def bare(text: str) -> str:
+        return re.sub(r"\s+", "", text)
+
+    for p in paragraphs:
+        first, last = p.lines
+        span = bare(" ".join(corpus_source.lines[first - 1 : last]))
+        assert bare(p.text) in span, (p.lines, p.text[:80])
+        assert p.file == CORPUS.name
+
+
+def test_footnotes_become_paragraphs_linked_to_their_marker(paragraphs: list[Paragraph]) -> None:
+    note = _find(paragraphs, "Nghị quyết số 25- NQ/TW ngày 03/6/2013 của BCH Trung ương Đảng")
+    assert note.kind == "footnote" and note.footnote == 28
+    marker = next(p for p in paragraphs if p.id == note.note_of)
+    assert "(28)" in marker.text and marker.kind != "footnote"
+    glued = _find(paragraphs, "giải quyết 24 đơn")
+    assert glued.text.endswith("thẩm quyền(27).") and glued.kind == "body"
+    assert _find(paragraphs, "Đăng ký thực hiện 26.771 việc làm theo Bác").kind == "footnote"
+
+
+def test_fragments_starting_mid_sentence_are_not_glued(
+    documents: list[Document], paragraphs: list[Paragraph]
+) -> None:
+    assert not any("Văn phòng Tỉnh dân ta" in p.text for p in paragraphs)
+    assert _find(paragraphs, "dân ta, Danh nhân văn hóa thế giới").text.startswith("dân ta")
+    broken = next(p for p in paragraphs if p.text.endswith("đạo đức công vụ, ý thức tổ"))
+    continued = next(p for p in paragraphs if p.id == broken.continues_in)
+    assert continued.text.startswith("chức kỷ luật")
+    assert _doc_of(documents, broken).number == "292-BC/ĐU"
+
+
+def test_paragraphs_go_to_their_documents(documents: list[Document], paragraphs: list[Paragraph]) -> None:
+    cases = {
+        "tôi xin tuyên bố Khai mạc": 0,
+        "Đảng bộ Các cơ quan tỉnh với đặc thù là Đảng bộ trực thuộc": 1,
+        "Hằng năm, tỷ lệ tổ chức cơ sở đảng hoàn thành tốt nhiệm vụ trở lên đạt trên 90%": 1,
+        "40 đảng bộ, 37 chi bộ cơ sở": 2,
+        "Đảng ủy Các cơ quan tỉnh hoạt động theo": 4,
+        "4. Kết nạp được 150 đảng viên mới.": 5,
+        "2- Tiếp tục đổi mới nội dung, phương thức, nâng cao chất": 6,
+        "được diễn ra vào ngày 20/8/2020": 7,
+        "tôi xin tuyên bố bế mạc": 8,
+    }
+    for needle, index in cases.items():
+        assert _doc_of(documents, _find(paragraphs, needle)) == documents[index], needle
+
+
+def test_sections_and_kinds(documents: list[Document], paragraphs: list[Paragraph]) -> None:
+    limits = _find(paragraphs, "1.1. Trong lãnh đạo, chỉ đạo, Đảng ủy, BTV Đảng ủy CCQ")
+    assert limits.section[0] == "Phần thứ nhất"
+    assert any("Hạn chế" in s for s in limits.section)
+    target = _find(paragraphs, "4. Kết nạp được 150 đảng viên mới.")
+    assert target.kind == "list_item" and target.section
+    assert {p.kind for p in paragraphs} >= {"body", "heading", "list_item", "footnote", "signature"}
+    for doc in documents:
+        assert [p.ordinal for p in doc.paragraphs] == list(range(1, len(doc.paragraphs) + 1))
+
+
+def test_ids_are_stable_content_hashes(corpus_source: Source, documents: list[Document]) -> None:
+    again, _ = build(corpus_source)
+    assert [p.id for d in again for p in d.paragraphs] == [p.id for d in documents for p in d.paragraphs]
+    ids = [p.id for d in documents for p in d.paragraphs]
+    assert len(ids) == len(set(ids))
+    greetings = [p for p in documents[0].paragraphs if p.text == "Kính thưa toàn thể Đại hội!"]
+    assert len(greetings) >= 3 and len({p.id for p in greetings}) == len(greetings)
+
+
+def test_load_file_reports_documents_and_hash() -> None:
+    result = load_file(CORPUS)
+    assert result.error is None and len(result.documents) == 9
+    assert result.paragraph_count > 400 and len(result.sha256) == 64

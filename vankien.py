@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import sys
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
@@ -164,6 +164,76 @@ def show(
         typer.echo(f"{mark} [{p.id}] ({p.kind}) {p.text}")
     if paragraph.continues_in:
         typer.echo(f"   (đoạn này tiếp tục ở đoạn {paragraph.continues_in})")
+
+
+models_app = typer.Typer(
+    help="Tải, kiểm tra và xuất các mô hình (nhúng, sinh văn bản).", no_args_is_help=True
+)
+app.add_typer(models_app, name="models")
+
+
+@models_app.command("pull")
+def models_pull(
+    names: Annotated[
+        list[str] | None, typer.Argument(help="Tên mô hình (mặc định: tất cả mô hình mặc định).")
+    ] = None,
+    source: Annotated[
+        Path | None, typer.Option("--from", help="Thư mục mô hình đã xuất (mạng nội bộ, không Internet).")
+    ] = None,
+) -> None:
+    """Tải mô hình vào bộ nhớ đệm, kiểm tra sha256."""
+    from index.models import DEFAULT_MODELS, ModelError, pull
+
+    settings = _settings()
+    wanted = names or list(DEFAULT_MODELS)
+    for name in wanted:
+        with typer.progressbar(length=1, label=name, file=sys.stderr) as progress_bar:
+            bar: Any = progress_bar
+
+            def report(stage: str, done: int, total: int, bar: Any = bar) -> None:
+                if total:
+                    bar.length = total
+                    bar.update(done - bar.pos)
+
+            try:
+                path = pull(name, settings.models_dir, source or settings.models_source, progress=report)
+            except ModelError as exc:
+                raise _fail(str(exc)) from exc
+        typer.echo(f"✓ {name}: {path}")
+
+
+@models_app.command("list")
+def models_list(as_json: JsonOpt = False) -> None:
+    """Liệt kê các mô hình và trạng thái."""
+    from dataclasses import asdict
+
+    from index.models import list_models
+
+    infos = list_models(_settings().models_dir)
+    if as_json:
+        typer.echo(json.dumps([asdict(i) for i in infos], ensure_ascii=False, indent=2, default=str))
+        return
+    for info in infos:
+        size = f"{info.size / 1e6:,.0f} MB" if info.size else "-"
+        state = "có" if info.status == "present" else "chưa có"
+        typer.echo(f"{info.name:40} {info.kind:10} {state:8} {size:>10}  {info.path or ''}")
+
+
+@models_app.command("export")
+def models_export(
+    dest: Annotated[Path, typer.Argument(help="Thư mục đích (mang sang máy không có Internet).")],
+    names: Annotated[list[str] | None, typer.Option("--model", "-m", help="Chỉ xuất mô hình này.")] = None,
+) -> None:
+    """Xuất mô hình cùng tệp checksum ra một thư mục."""
+    from index.models import ModelError, export, list_models
+
+    settings = _settings()
+    wanted = names or [i.name for i in list_models(settings.models_dir) if i.status == "present"]
+    try:
+        out = export(wanted, settings.models_dir, dest)
+    except ModelError as exc:
+        raise _fail(str(exc)) from exc
+    typer.echo(f"Đã xuất {len(wanted)} mô hình vào {out}")
 
 
 def main() -> None:

@@ -28,6 +28,10 @@ _SEPARATOR = re.compile(r"^\s*-{3,}\s*$")
 _FOOTNOTE_START = re.compile(r"^(\d{1,3})\.\s+\S")
 _GLUED_FOOTNOTE = re.compile(r"(?:(?<=[^\W\d_])|(?<=[^\W\d_] )|(?<=[.!?…”\")] ))(\d{1,3})\. (?=[^\W\d_])")
 _WORD = re.compile(r"\w+")
+_REFERENCE = re.compile(
+    r"^\d{1,3}\.\s+(?:Nghị quyết|Chỉ thị|Quy định|Quyết định|Kết luận|Đề án|Hướng dẫn|Chương trình"
+    r"|Kế hoạch|Quy chế|Thông tri|Luật|Số liệu|Văn bản|Công văn|Điều lệ)"
+)
 _MARKER = re.compile(r"\((\d{1,3})\)")
 
 
@@ -240,6 +244,13 @@ def _footnote_zone_start(body: list[Line], width: float, markers: set[int]) -> i
         paragraph_end = i + 1 == len(body) or body[i + 1].gap or bool(_FOOTNOTE_START.match(body[i + 1].text))
         if not (len(line.text) > 1.12 * width or line.role == "foot" or paragraph_end):
             break
+    zone = body[start:]
+    small_print = any(len(x.text) > 1.12 * width or x.role == "foot" for x in zone)
+    numbered = [x.text for x in zone if _FOOTNOTE_START.match(x.text)]
+    # Without small print, only a run of references (`3. Chỉ thị số 23-CT/TW ...`) is footnotes:
+    # a numbered heading at the foot of a page (`2. Công tác chính trị tư tưởng ...`) is not.
+    if not small_print and not all(_REFERENCE.match(t) for t in numbered):
+        return len(body)
     return start
 
 

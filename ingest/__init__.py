@@ -6,7 +6,7 @@ import hashlib
 from collections.abc import Callable, Iterable
 from pathlib import Path
 
-from ingest.readers import SUPPORTED_SUFFIXES, ReadError, read
+from ingest.readers import ReadError, read
 from ingest.records import Document, FileResult, Paragraph
 from ingest.structure import build
 
@@ -14,13 +14,16 @@ __all__ = ["Document", "FileResult", "Paragraph", "expand", "load", "load_file"]
 
 
 def expand(paths: Iterable[Path]) -> list[Path]:
-    """Files named, and the supported files inside folders named (sorted, recursively)."""
+    """Files named, and the files inside folders named (sorted, recursively; hidden ones left out).
+
+    Unsupported files inside a folder are kept, so that the summary can say why each was refused.
+    """
     files: list[Path] = []
     for path in paths:
         if path.is_dir():
-            files.extend(
-                sorted(p for p in path.rglob("*") if p.is_file() and p.suffix.lower() in SUPPORTED_SUFFIXES)
-            )
+            inside = (p for p in path.rglob("*") if p.is_file())
+            visible = (p for p in inside if not any(x.startswith(".") for x in p.relative_to(path).parts))
+            files.extend(sorted(visible))
         else:
             files.append(path)
     return files
@@ -38,6 +41,10 @@ def load_file(path: Path, max_bytes: int = 50_000_000) -> FileResult:
         return FileResult(path.name, str(path), "", error=str(exc))
     except (OSError, UnicodeError) as exc:
         return FileResult(path.name, str(path), "", error=f"không đọc được tệp ({type(exc).__name__})")
+    except Exception as exc:  # a parser library failing on odd input must not stop the other files
+        return FileResult(
+            path.name, str(path), "", error=f"tệp hỏng hoặc không xử lý được ({type(exc).__name__})"
+        )
     if not documents:
         return FileResult(path.name, str(path), sha, error="không tìm thấy đoạn văn nào trong tệp")
     return FileResult(path.name, str(path), sha, tuple(documents), tuple(warnings))

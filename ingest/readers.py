@@ -26,6 +26,8 @@ class Source:
     pages: tuple[int | None, ...] | None = None
     layout: str = "extracted"
     """`extracted`: text as a PDF extractor lays it out, to be repaired; `paragraphs`: one per line."""
+    headings: frozenset[int] = frozenset()
+    """Line numbers (1-based) the format itself marks as headings (DOCX heading and title styles)."""
 
 
 def read(path: Path, max_bytes: int) -> Source:
@@ -52,8 +54,16 @@ def read(path: Path, max_bytes: int) -> Source:
     return source
 
 
+def _size(n: int) -> str:
+    return f"{n / 1e6:.1f} MB" if n >= 100_000 else f"{n / 1e3:.1f} KB"
+
+
 def decode(data: bytes) -> str:
-    """Decode text bytes: UTF-8 (with or without BOM), UTF-16, or legacy Windows-1258."""
+    """Decode text bytes (UTF-8 with or without BOM, UTF-16, legacy Windows-1258) to NFC text."""
+    return _nfc(_decode(data))
+
+
+def _decode(data: bytes) -> str:
     if data.startswith(codecs.BOM_UTF8):
         return data[len(codecs.BOM_UTF8) :].decode("utf-8", errors="strict")
     if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
@@ -138,23 +148,28 @@ def _read_docx(path: Path) -> Source:
     import zipfile
 
     import docx
+    from docx.opc.exceptions import OpcError
     from docx.table import Table
     from docx.text.paragraph import Paragraph as DocxParagraph
 
     try:
         document = docx.Document(str(path))
-    except (zipfile.BadZipFile, KeyError, ValueError, OSError) as exc:
+    except (zipfile.BadZipFile, OpcError, KeyError, ValueError, OSError) as exc:
         raise ReadError(f"tệp DOCX hỏng hoặc không đọc được ({type(exc).__name__})") from exc
     lines: list[str] = []
+    headings: set[int] = set()
     for block in document.iter_inner_content():
         if isinstance(block, DocxParagraph):
             text = " ".join(block.text.split())
             if text:
                 lines.append(_nfc(text))
+                style = (block.style.name if block.style is not None else "") or ""
+                if style.startswith(("Heading", "Title")):
+                    headings.add(len(lines))
         elif isinstance(block, Table):
             for row in block.rows:
                 cells = [" ".join(cell.text.split()) for cell in row.cells]
                 unique = list(dict.fromkeys(c for c in cells if c))  # merged cells repeat
                 if unique:
                     lines.append(_nfc(" | ".join(unique)))
-    return Source(path.name, tuple(lines), layout="paragraphs")
+    return Source(path.name, tuple(lines), layout="paragraphs", headings=frozenset(headings))

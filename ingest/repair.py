@@ -71,7 +71,15 @@ def repair(source: Source, header_roles: dict[int, str]) -> list[Block]:
     """Turn a source's lines into raw paragraphs; `header_roles` marks header/signature lines."""
     if source.layout == "paragraphs":
         return [
-            Block(squash(t), i, i, "body", None, i, lines=[t])
+            Block(
+                squash(t),
+                i,
+                i,
+                "heading" if i in source.headings else _kind([Line(i, t)]),
+                None,
+                i,
+                lines=[t],
+            )
             for i, t in enumerate(source.lines, start=1)
             if t.strip()
         ]
@@ -246,10 +254,10 @@ def _footnote_zone_start(body: list[Line], width: float, markers: set[int]) -> i
             break
     zone = body[start:]
     small_print = any(len(x.text) > 1.12 * width or x.role == "foot" for x in zone)
-    numbered = [x.text for x in zone if _FOOTNOTE_START.match(x.text)]
+    notes = [x.text for x in zone if _FOOTNOTE_START.match(x.text)]
     # Without small print, only a run of references (`3. Chỉ thị số 23-CT/TW ...`) is footnotes:
     # a numbered heading at the foot of a page (`2. Công tác chính trị tư tưởng ...`) is not.
-    if not small_print and not all(_REFERENCE.match(t) for t in numbered):
+    if not small_print and not all(_REFERENCE.match(t) for t in notes):
         return len(body)
     return start
 

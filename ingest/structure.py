@@ -208,6 +208,8 @@ def _title(meta: Header | None, blocks: list[Block]) -> tuple[str, bool]:
         if meta.subject and (generic or meta.subject[:1].islower()):
             return f"{meta.title} {meta.subject}", False
         return meta.title, False
+    if blocks[0].kind == "heading" and len(blocks[0].text) < 200:
+        return blocks[0].text, False  # the document's own first heading
     body = " ".join(b.text for b in blocks if b.kind in ("body", "list_item"))
     for act in ("khai mạc", "bế mạc"):
         said = re.search(rf"tuyên bố {act}\s*({_CONGRESS.pattern})?", body, re.IGNORECASE)

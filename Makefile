@@ -8,6 +8,7 @@ CORPUS    := data/corpus
 .PHONY: run test check install bench clean-venv
 
 run: install
+	$(BIN)/vankien models pull embeddinggemma-300m
 	$(BIN)/vankien ingest $(CORPUS)
 
 test: install

@@ -11,6 +11,8 @@ import typer
 
 if TYPE_CHECKING:
     from assistant.settings import Settings
+    from index import FileReport, Index
+    from ingest.records import FileResult
 
 app = typer.Typer(
     help="vankien: hỏi đáp có trích dẫn trên văn kiện Đảng, chạy hoàn toàn trên máy (CPU).",
@@ -33,50 +35,69 @@ def _fail(message: str) -> typer.Exit:
     return typer.Exit(1)
 
 
+def _index(settings: Settings) -> Index:
+    from index import Index, StoreError
+
+    try:
+        return Index(settings.index_config())
+    except StoreError as exc:
+        raise _fail(str(exc)) from exc
+
+
 @app.command()
 def ingest(
     paths: Annotated[list[Path], typer.Argument(help="Tệp hoặc thư mục (.txt, .md, .pdf, .docx).")],
     as_json: JsonOpt = False,
 ) -> None:
-    """Nạp tài liệu: sửa lỗi trích xuất, tách văn bản, mục, đoạn; lưu vào kho đoạn văn."""
+    """Nạp tài liệu: sửa lỗi trích xuất, tách văn bản, mục, đoạn; nhúng và lưu vào chỉ mục."""
     import ingest as ingest_stage
-    from ingest.catalog import Catalog
+    from index import IndexError_, StoreError
 
     settings = _settings()
-    catalog = Catalog(settings.catalog_path)
     files = ingest_stage.expand(paths)
     if not files:
         raise _fail("Không có tệp nào để nạp.")
-    summary = []
-    with typer.progressbar(files, label="Đang nạp", file=sys.stderr) as bar:
-        for path in bar:
-            result = ingest_stage.load_file(path, int(settings.max_file_mb * 1_000_000))
-            status = catalog.save(result) if result.error is None else "error"
-            summary.append((result, status))
-    failed = [r for r, status in summary if status == "error"]
+    with typer.progressbar(files, label="Đang đọc", file=sys.stderr) as reading:
+        results = [ingest_stage.load_file(path, settings.max_bytes) for path in reading]
+    index = _index(settings)
+    total = sum(r.paragraph_count for r in results)
+    with typer.progressbar(length=max(total, 1), label="Đang lập chỉ mục", file=sys.stderr) as progress_bar:
+        bar: Any = progress_bar
+        done: dict[str, int] = {}
+
+        def report(file: str, embedded: int, _: int) -> None:
+            bar.update(embedded - done.get(file, 0))
+            done[file] = embedded
+
+        try:
+            reports = index.add(results, progress=report)
+        except (IndexError_, StoreError) as exc:
+            raise _fail(str(exc)) from exc
+    by_file = {r.file: r for r in results}
+    failed = [r for r in reports if r.status == "error"]
     if as_json:
-        typer.echo(json.dumps([_file_summary(r, s) for r, s in summary], ensure_ascii=False, indent=2))
+        rows = [_file_summary(by_file[r.file], r) for r in reports]
+        typer.echo(json.dumps(rows, ensure_ascii=False, indent=2))
     else:
-        for result, status in summary:
-            typer.echo(_file_line(result, status))
+        for r in reports:
+            typer.echo(_file_line(by_file[r.file], r))
         typer.echo(
-            f"Tổng: {len(summary) - len(failed)}/{len(summary)} tệp nạp được, "
-            f"{sum(len(r.documents) for r, _ in summary)} văn bản, "
-            f"{sum(r.paragraph_count for r, _ in summary)} đoạn. Kho: {settings.data_dir}"
+            f"Tổng: {len(reports) - len(failed)}/{len(reports)} tệp nạp được, "
+            f"{sum(r.documents for r in reports)} văn bản, {sum(r.paragraphs for r in reports)} đoạn, "
+            f"{sum(r.embedded for r in reports)} đoạn mới được nhúng."
         )
     if failed:
         raise typer.Exit(1)
 
 
-def _file_summary(result: object, status: str) -> dict[str, object]:
-    from ingest.records import FileResult
-
-    assert isinstance(result, FileResult)
+def _file_summary(result: FileResult, report: FileReport) -> dict[str, object]:
     return {
         "file": result.file,
-        "status": status,
+        "status": report.status,
         "error": result.error,
         "warnings": list(result.warnings),
+        "embedded": report.embedded,
+        "removed": report.removed,
         "documents": [
             {"id": d.id, "title": d.title, "kind": d.kind, "paragraphs": len(d.paragraphs)}
             for d in result.documents
@@ -84,13 +105,10 @@ def _file_summary(result: object, status: str) -> dict[str, object]:
     }
 
 
-def _file_line(result: object, status: str) -> str:
-    from ingest.records import FileResult
-
-    assert isinstance(result, FileResult)
+def _file_line(result: FileResult, report: FileReport) -> str:
     if result.error:
         return f"✗ {result.file}: {result.error}"
-    label = {"new": "mới", "updated": "cập nhật", "unchanged": "không đổi"}[status]
+    label = {"new": "mới", "updated": "cập nhật", "unchanged": "không đổi"}[report.status]
     lines = [f"✓ {result.file} ({label}): {len(result.documents)} văn bản, {result.paragraph_count} đoạn"]
     lines += [f"    - {d.title[:90]} [{d.kind}, {len(d.paragraphs)} đoạn]" for d in result.documents]
     lines += [f"    ! {w}" for w in result.warnings]
@@ -100,9 +118,7 @@ def _file_line(result: object, status: str) -> str:
 @app.command()
 def docs(as_json: JsonOpt = False) -> None:
     """Liệt kê các văn bản đã nạp."""
-    from ingest.catalog import Catalog
-
-    documents = Catalog(_settings().catalog_path).documents()
+    documents = _index(_settings()).documents()
     if as_json:
         rows = [
             {
@@ -135,18 +151,17 @@ def show(
     as_json: JsonOpt = False,
 ) -> None:
     """Xem một đoạn văn với vị trí nguồn và các đoạn kề bên."""
-    from ingest.catalog import Catalog, CatalogError
+    from dataclasses import asdict
 
-    catalog = Catalog(_settings().catalog_path)
+    from index import IndexError_
+
+    index = _index(_settings())
     try:
-        paragraph = catalog.paragraph(paragraph_id)
-        document = catalog.document(paragraph.doc_id)
-    except CatalogError as exc:
+        paragraph, document = index.paragraph(paragraph_id)
+    except IndexError_ as exc:
         raise _fail(str(exc)) from exc
-    neighbours = catalog.neighbours(paragraph, around)
+    neighbours = index.neighbours(paragraph, around)
     if as_json:
-        from dataclasses import asdict
-
         out = {
             "paragraph": asdict(paragraph),
             "document": document.title,
@@ -164,6 +179,67 @@ def show(
         typer.echo(f"{mark} [{p.id}] ({p.kind}) {p.text}")
     if paragraph.continues_in:
         typer.echo(f"   (đoạn này tiếp tục ở đoạn {paragraph.continues_in})")
+
+
+@app.command()
+def search(
+    query: Annotated[str, typer.Argument(help="Câu hỏi hoặc từ khóa.")],
+    k: Annotated[int, typer.Option("-k", help="Số đoạn trả về.")] = 10,
+    doc: Annotated[
+        str | None, typer.Option("--doc", help="Chỉ tìm trong văn bản này (mã hoặc một phần tên).")
+    ] = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Tìm các đoạn văn liên quan (kết hợp ngữ nghĩa và từ khóa)."""
+    from index import IndexError_
+
+    if not query.strip():
+        raise _fail("Câu hỏi trống.")
+    try:
+        hits = _index(_settings()).search(query, k=k, doc=doc)
+    except IndexError_ as exc:
+        raise _fail(str(exc)) from exc
+    if as_json:
+        typer.echo(json.dumps([h.as_dict() for h in hits], ensure_ascii=False, indent=2))
+        return
+    if not hits:
+        typer.echo("Không tìm thấy đoạn nào.")
+    for rank, hit in enumerate(hits, start=1):
+        p = hit.paragraph
+        page = f", tr. {p.page}" if p.page else ""
+        typer.echo(f"{rank}. [{hit.score:.4f}] {hit.document[:70]}")
+        if p.section:
+            typer.echo(f"   Mục: {' > '.join(s[:50] for s in p.section)}")
+        typer.echo(f"   {p.file}, dòng {p.lines[0]}-{p.lines[1]}{page}  [{p.id}]")
+        typer.echo(f"   {p.text[:300]}")
+
+
+@app.command()
+def status(as_json: JsonOpt = False) -> None:
+    """Tình trạng chỉ mục: văn bản, đoạn, mô hình, nơi lưu và dung lượng."""
+    info = _index(_settings()).status()
+    if as_json:
+        typer.echo(json.dumps(info, ensure_ascii=False, indent=2))
+        return
+    typer.echo(f"Văn bản: {info['documents']}, đoạn: {info['paragraphs']}, tệp: {len(info['files'])}")
+    typer.echo(f"Mô hình nhúng: {info['embedder']} ({info['dim']} chiều)")
+    typer.echo(f"Chỉ mục: {info['store']} ({info['size_bytes'] / 1e6:.1f} MB)")
+
+
+@app.command()
+def remove(
+    ref: Annotated[
+        str, typer.Argument(metavar="FILE|DOCUMENT", help="Tên tệp, mã hoặc một phần tên văn bản.")
+    ],
+) -> None:
+    """Gỡ một tệp (cùng mọi văn bản trong tệp) khỏi chỉ mục."""
+    from index import IndexError_
+
+    try:
+        name, count = _index(_settings()).remove(ref)
+    except IndexError_ as exc:
+        raise _fail(str(exc)) from exc
+    typer.echo(f"Đã gỡ {name}: {count} đoạn.")
 
 
 models_app = typer.Typer(

@@ -3,9 +3,13 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+if TYPE_CHECKING:
+    from index import IndexConfig
 
 
 def _default_data_dir() -> Path:
@@ -33,6 +37,33 @@ class Settings(BaseSettings):
     max_file_mb: float = 50.0
     """Files larger than this are refused at ingestion."""
 
+    embedder: str = "embeddinggemma-300m"
+    """The embedding model: a default model's name, a pulled model's name, or a folder."""
+
+    chroma_url: str | None = None
+    """A Chroma server (http://host:port) shared by several instances; unset: embedded in the data folder."""
+
     @property
-    def catalog_path(self) -> Path:
-        return self.data_dir / "catalog.sqlite"
+    def max_bytes(self) -> int:
+        return int(self.max_file_mb * 1_000_000)
+
+    def embedder_path(self) -> Path:
+        """Where the embedding model is: a folder given directly, or its place in the model cache."""
+        given = Path(self.embedder).expanduser()
+        if given.is_dir():
+            return given
+        from index.models import list_models
+
+        pulled = {m.name: m.path for m in list_models(self.models_dir) if m.path is not None}
+        return Path(pulled.get(self.embedder) or self.models_dir / self.embedder)
+
+    def index_config(self) -> IndexConfig:
+        from index import IndexConfig
+
+        return IndexConfig(
+            data_dir=self.data_dir,
+            embedder_path=self.embedder_path(),
+            embedder_name=Path(self.embedder).name,
+            chroma_url=self.chroma_url,
+            cache_path=self.models_dir.parent / "embeddings.sqlite",
+        )

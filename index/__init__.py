@@ -1,0 +1,267 @@
+"""Index: paragraphs -> Chroma (vectors) + BM25 (Vietnamese keywords), and hybrid search over both."""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from index.records import Hit
+from index.store import ParagraphStore, StoreError, connect
+from ingest.records import Document, FileResult, Paragraph
+
+if TYPE_CHECKING:
+    from index.embed import Embedder
+    from index.keywords import KeywordIndex
+
+__all__ = ["FileReport", "Hit", "Index", "IndexConfig", "IndexError_", "StoreError"]
+
+Progress = Callable[[str, int, int], None]
+_BATCH = 32
+
+
+class IndexError_(RuntimeError):
+    """The index cannot do what was asked; the message is one Vietnamese sentence."""
+
+
+@dataclass(frozen=True)
+class IndexConfig:
+    """Where the index lives and which embedder it uses (built from the settings by the caller)."""
+
+    data_dir: Path
+    embedder_path: Path
+    embedder_name: str
+    chroma_url: str | None = None
+    cache_path: Path | None = None
+    """Where document vectors are remembered between runs (None: no cache)."""
+
+
+@dataclass(frozen=True)
+class FileReport:
+    """What indexing one file did."""
+
+    file: str
+    status: str
+    """new, updated, unchanged or error."""
+    documents: int = 0
+    paragraphs: int = 0
+    embedded: int = 0
+    removed: int = 0
+    error: str | None = None
+
+
+@dataclass
+class Index:
+    """An open index: the vector store, the embedder (loaded on first use) and the keyword index."""
+
+    config: IndexConfig
+    embedder: Embedder | None = None
+    _store: ParagraphStore | None = field(default=None, init=False)
+    _keywords: KeywordIndex | None = field(default=None, init=False)
+    _keywords_revision: int = field(default=-1, init=False)
+    _items: dict[str, tuple[Paragraph, Document]] = field(default_factory=dict, init=False)
+
+    def __post_init__(self) -> None:
+        path = None if self.config.chroma_url else str(self.config.data_dir / "chroma")
+        self.client = connect(path, self.config.chroma_url)
+
+    @property
+    def store(self) -> ParagraphStore:
+        """The paragraph collection; the embedder is loaded only to create a new one (it needs the size)."""
+        if self._store is None:
+            from index.store import existing_dim
+
+            dim = existing_dim(self.client)
+            self._store = ParagraphStore(self.client, self.config.embedder_name, dim or self._embedder().dim)
+        return self._store
+
+    def _embedder(self) -> Embedder:
+        if self.embedder is None:
+            from index.embed import CachedEmbedder, load
+
+            if not self.config.embedder_path.exists():
+                raise IndexError_(
+                    f"chưa có mô hình nhúng '{self.config.embedder_name}' tại {self.config.embedder_path}; "
+                    "hãy chạy 'vankien models pull'"
+                )
+            model = load(self.config.embedder_path, self.config.embedder_name)
+            cache = self.config.cache_path
+            self.embedder = CachedEmbedder(model, cache) if cache else model
+        return self.embedder
+
+    # -- writing ---------------------------------------------------------------------------------
+
+    def add(self, results: Iterable[FileResult], progress: Progress | None = None) -> list[FileReport]:
+        """Index ingested files: unchanged files cost nothing, changed ones have old paragraphs replaced."""
+        reports = []
+        with self._writing():
+            stored = self.store.stored_files()
+            for result in results:
+                if result.error is not None:
+                    reports.append(FileReport(result.file, "error", error=result.error))
+                    continue
+                before = stored.get(result.file)
+                if before and before.sha256 == result.sha256:
+                    reports.append(
+                        FileReport(result.file, "unchanged", len(result.documents), before.paragraphs)
+                    )
+                    continue
+                reports.append(self._add_file(result, "updated" if before else "new", progress))
+        return reports
+
+    def _add_file(self, result: FileResult, status: str, progress: Progress | None) -> FileReport:
+        items = [(p, d) for d in result.documents for p in d.paragraphs]
+        present = self.store.ids({"file": result.file})
+        fresh = [(p, d) for p, d in items if p.id not in present]
+        kept = [(p, d) for p, d in items if p.id in present]
+        embedder = self._embedder()
+        for start in range(0, len(fresh), _BATCH):
+            batch = fresh[start : start + _BATCH]
+            vectors = embedder.embed_documents([p.text for p, _ in batch], [_title(p, d) for p, d in batch])
+            self.store.upsert(batch, vectors.tolist())
+            if progress:
+                progress(result.file, start + len(batch), len(fresh))
+        self.store.update_metadata(kept)
+        stale = present - {p.id for p, _ in items}
+        self.store.delete(stale)
+        self.store.mark_file(result.file, result.sha256, len(items))
+        return FileReport(result.file, status, len(result.documents), len(items), len(fresh), len(stale))
+
+    def remove(self, ref: str) -> tuple[str, int]:
+        """Remove a file (by name) or the file holding a document (by id or title part)."""
+        with self._writing():
+            files = self.store.stored_files()
+            if ref in files or Path(ref).name in files:
+                name = ref if ref in files else Path(ref).name
+            else:
+                name = self.document(ref).file
+            return name, self.store.forget_file(name)
+
+    @contextlib.contextmanager
+    def _writing(self) -> Iterator[None]:
+        """One writer at a time on an embedded store (a server serialises writes itself)."""
+        if self.config.chroma_url:
+            yield
+            return
+        import fcntl
+
+        self.config.data_dir.mkdir(parents=True, exist_ok=True)
+        with open(self.config.data_dir / "index.lock", "w") as lock:
+            try:
+                fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError as exc:
+                raise IndexError_(
+                    "một tiến trình khác đang ghi vào chỉ mục (đang nạp tài liệu ở nơi khác); hãy thử lại sau"
+                ) from exc
+            try:
+                yield
+            finally:
+                fcntl.flock(lock, fcntl.LOCK_UN)
+
+    # -- reading ---------------------------------------------------------------------------------
+
+    def documents(self) -> list[tuple[Document, int]]:
+        """Every document with its paragraph count, in file order."""
+        counts: dict[str, int] = {}
+        docs: dict[str, Document] = {}
+        for _, d in self._all().values():
+            counts[d.id] = counts.get(d.id, 0) + 1
+            docs.setdefault(d.id, d)
+        return [(d, counts[d.id]) for d in docs.values()]
+
+    def document(self, ref: str) -> Document:
+        """A document with its paragraphs, by id or by a part of its title that only one title has."""
+        from index.naming import resolve_document
+
+        docs = [d for d, _ in self.documents()]
+        try:
+            doc = resolve_document(ref, docs)
+        except LookupError as exc:
+            raise IndexError_(str(exc)) from exc
+        paragraphs = sorted((p for p, d in self._all().values() if d.id == doc.id), key=lambda p: p.ordinal)
+        return Document(**{**doc.__dict__, "paragraphs": tuple(paragraphs)})
+
+    def paragraph(self, pid: str) -> tuple[Paragraph, Document]:
+        item = self._all().get(pid)
+        if item is None:
+            raise IndexError_(f"không có đoạn văn nào có mã '{pid}'")
+        return item
+
+    def neighbours(self, paragraph: Paragraph, around: int = 1) -> list[Paragraph]:
+        """The paragraphs just before and after one in its document (itself included)."""
+        lo, hi = paragraph.ordinal - around, paragraph.ordinal + around
+        same = [p for p, d in self._all().values() if d.id == paragraph.doc_id and lo <= p.ordinal <= hi]
+        return sorted(same, key=lambda p: p.ordinal)
+
+    def _all(self) -> dict[str, tuple[Paragraph, Document]]:
+        """Every paragraph, cached until the store's revision changes (another instance may write)."""
+        self._refresh()
+        return self._items
+
+    def _refresh(self) -> None:
+        revision = self.store.revision()
+        if revision == self._keywords_revision and self._keywords is not None:
+            return
+        from index.keywords import KeywordIndex
+
+        items = self.store.all()
+        self._items = {p.id: (p, d) for p, d in items}
+        folder = self.config.data_dir / "keywords"
+        stamp = folder / "revision"
+        if stamp.exists() and stamp.read_text().strip() == f"{revision}:{len(items)}":
+            self._keywords = KeywordIndex.load(folder)
+        else:
+            self._keywords = KeywordIndex.build(
+                [p.id for p, _ in items], [_keyword_text(p, d) for p, d in items]
+            )
+            if not self.config.chroma_url:
+                self._keywords.save(folder)
+                stamp.write_text(f"{revision}:{len(items)}")
+        self._keywords_revision = revision
+
+    def search(
+        self, query: str, k: int = 10, doc: str | None = None, kinds: Sequence[str] | None = None
+    ) -> list[Hit]:
+        """Hybrid search: dense and keyword rankings fused, with documents named in the query first."""
+        from index.retrieve import hybrid
+
+        items = self._all()
+        if not items or not query.strip():
+            return []
+        allowed: set[str] | None = None
+        if doc:
+            target = self.document(doc)
+            allowed = {p.id for p in target.paragraphs}
+        if kinds:
+            allowed = {i for i in (allowed or items) if items[i][0].kind in kinds}
+        assert self._keywords is not None
+        return hybrid(query, k, items, self.store, self._embedder(), self._keywords, allowed)
+
+    def status(self) -> dict[str, Any]:
+        docs = self.documents()
+        size = sum(f.stat().st_size for f in self.config.data_dir.rglob("*") if f.is_file())
+        return {
+            "documents": len(docs),
+            "paragraphs": self.store.count(),
+            "files": sorted(self.store.stored_files()),
+            "embedder": self.store.embedder,
+            "dim": self.store.dim,
+            "store": self.config.chroma_url or str(self.config.data_dir / "chroma"),
+            "size_bytes": size,
+        }
+
+
+def _title(p: Paragraph, d: Document) -> str:
+    """The context an embedding sees with a paragraph: its document and section."""
+    parts = [d.title[:150]]
+    if d.speaker:
+        parts.append(d.speaker.split(",")[0])
+    if p.section:
+        parts.append(" > ".join(s[:80] for s in p.section[-2:]))
+    return "; ".join(parts)
+
+
+def _keyword_text(p: Paragraph, d: Document) -> str:
+    return f"{_title(p, d)}\n{p.text}"

@@ -23,3 +23,12 @@ def data_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 @pytest.fixture(scope="session")
 def corpus_source() -> Source:
     return read(CORPUS, 50_000_000)
+
+
+@pytest.fixture(scope="session")
+def embedder_ready() -> Path:
+    """The real embedding model, pulled once into the machine's model cache (reused between runs)."""
+    from assistant.settings import Settings
+    from index.models import pull
+
+    return pull("embeddinggemma-300m", Settings().models_dir)

@@ -35,7 +35,7 @@ def _docs() -> list[dict[str, object]]:
 def test_help_lists_the_commands() -> None:
     result = runner.invoke(app, ["--help"])
     assert result.exit_code == 0
-    for command in ("ingest", "docs", "show"):
+    for command in ("ingest", "docs", "show", "search", "status", "remove", "models"):
         assert command in result.output
 
 
@@ -78,13 +78,13 @@ def test_ingesting_again_changes_nothing(folder: Path) -> None:
 
 def test_show_prints_title_and_source_and_refuses_an_unknown_id(folder: Path) -> None:
     from assistant.settings import Settings
-    from ingest.catalog import Catalog
+    from index import Index
 
     runner.invoke(app, ["ingest", str(folder)])
-    catalog = Catalog(Settings().catalog_path)
-    paragraphs = catalog.all_paragraphs()
-    paragraph = paragraphs[len(paragraphs) // 2]
-    title = catalog.document(paragraph.doc_id).title
+    index = Index(Settings().index_config())
+    document = index.document("BÁO CÁO CHÍNH TRỊ")
+    paragraph = document.paragraphs[len(document.paragraphs) // 2]
+    title = document.title
 
     result = runner.invoke(app, ["show", paragraph.id])
     assert result.exit_code == 0, result.output

@@ -1,0 +1,176 @@
+"""The index: real EmbeddingGemma vectors in a real Chroma (embedded and server), BM25, updates."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from index import Index, IndexConfig, IndexError_, StoreError
+from ingest import load_file
+from tests.conftest import CORPUS, ROOT
+
+pytestmark = [pytest.mark.integration, pytest.mark.usefixtures("embedder_ready")]
+
+
+def _config(data_dir: Path, url: str | None = None, name: str = "embeddinggemma-300m") -> IndexConfig:
+    from assistant.settings import Settings
+
+    settings = Settings(data_dir=data_dir, chroma_url=url)
+    base = settings.index_config()
+    return IndexConfig(base.data_dir, base.embedder_path, name, url, base.cache_path)
+
+
+@pytest.fixture(scope="module")
+def corpus_index(tmp_path_factory: pytest.TempPathFactory) -> Index:
+    index = Index(_config(tmp_path_factory.mktemp("index")))
+    reports = index.add([load_file(CORPUS)])
+    assert reports[0].status == "new"
+    return index
+
+
+def test_indexes_the_corpus_and_lists_its_documents(corpus_index: Index) -> None:
+    result = load_file(CORPUS)
+    docs = corpus_index.documents()
+    assert len(docs) == 9
+    assert sum(n for _, n in docs) == result.paragraph_count == corpus_index.store.count()
+    status = corpus_index.status()
+    assert status["embedder"] == "embeddinggemma-300m" and status["dim"] == 768
+
+
+def test_unchanged_file_does_no_embedding_work(corpus_index: Index) -> None:
+    report = corpus_index.add([load_file(CORPUS)])[0]
+    assert report.status == "unchanged" and report.embedded == 0
+
+
+def test_search_finds_paragraphs_for_questions(corpus_index: Index) -> None:
+    hits = corpus_index.search("dai hoi bau bao nhieu dong chi vao ban chap hanh", k=5)
+    assert len(hits) == 5 and hits[0].score >= hits[-1].score
+    top = corpus_index.search("Đảng bộ có bao nhiêu đảng viên?", k=5)
+    assert any("4.587" in h.paragraph.text for h in top)
+    within = corpus_index.search("hạn chế", k=5, doc="CHƯƠNG TRÌNH HÀNH ĐỘNG")
+    assert within and all(h.document.startswith("CHƯƠNG TRÌNH HÀNH ĐỘNG") for h in within)
+    shape = within[0].as_dict()
+    assert set(shape) == {"id", "score", "text", "document", "section", "file", "lines", "page"}
+    assert shape["file"] == CORPUS.name and "/" not in str(shape["file"])
+
+
+def test_chroma_default_embedding_never_runs(corpus_index: Index) -> None:
+    with pytest.raises(Exception, match="tự tính vector"):
+        corpus_index.store.paragraphs.query(query_texts=["Đại hội"], n_results=1)
+
+
+def test_a_changed_file_replaces_only_what_changed(tmp_path: Path) -> None:
+    index = Index(_config(tmp_path / "data"))
+    copy = tmp_path / CORPUS.name
+    shutil.copy(CORPUS, copy)
+    index.add([load_file(copy)])
+    before = index.store.count()
+    text = copy.read_text(encoding="utf-8")
+    marker = "Xin trân trọng cảm ơn!"
+    copy.write_text(
+        text.replace(marker, "Đoạn mới thêm vào để kiểm tra cập nhật.\n\n" + marker, 1), encoding="utf-8"
+    )
+    report = index.add([load_file(copy)])[0]
+    assert report.status == "updated"
+    assert report.embedded <= 3  # the new paragraph (and any whose context changed), not the whole file
+    assert index.store.count() == load_file(copy).paragraph_count == before + 1
+    name, removed = index.remove("PHÁT BIỂU BẾ MẠC")
+    assert name == CORPUS.name and removed == before + 1 and index.store.count() == 0
+    assert index.documents() == []
+
+
+def test_vectors_of_two_models_are_never_mixed(corpus_index: Index) -> None:
+    with pytest.raises(StoreError, match="another-model"):
+        Index(_config(corpus_index.config.data_dir, name="another-model")).store  # noqa: B018
+
+
+def test_one_writer_at_a_time(tmp_path: Path) -> None:
+    import fcntl
+
+    data = tmp_path / "data"
+    data.mkdir()
+    with open(data / "index.lock", "w") as held:
+        fcntl.flock(held, fcntl.LOCK_EX)
+        with pytest.raises(IndexError_, match="tiến trình khác đang ghi"):
+            Index(_config(data)).add([load_file(CORPUS)])
+
+
+_KILLER = """
+import os, signal, sys
+from pathlib import Path
+from index import Index, IndexConfig
+from ingest import load_file
+cfg = IndexConfig(Path(sys.argv[1]), Path(sys.argv[2]), "embeddinggemma-300m", None, Path(sys.argv[3]))
+def die(file, done, total):
+    if done >= 64:
+        os.kill(os.getpid(), signal.SIGKILL)
+Index(cfg).add([load_file(Path(sys.argv[4]))], progress=die)
+"""
+
+
+def test_an_ingest_killed_midway_is_completed_without_duplicates(tmp_path: Path) -> None:
+    config = _config(tmp_path / "data")
+    args = [str(config.data_dir), str(config.embedder_path), str(config.cache_path), str(CORPUS)]
+    run = subprocess.run([sys.executable, "-c", _KILLER, *args], cwd=ROOT, capture_output=True, timeout=900)
+    assert run.returncode == -signal.SIGKILL
+    index = Index(config)
+    assert 0 < index.store.count() < load_file(CORPUS).paragraph_count  # half done
+    assert index.store.stored_files() == {}  # and known to be unfinished
+    report = index.add([load_file(CORPUS)])[0]
+    assert report.status == "new"
+    assert index.store.count() == load_file(CORPUS).paragraph_count
+    assert len(index.documents()) == 9
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@pytest.fixture
+def chroma_server(tmp_path: Path) -> Iterator[str]:
+    """A real `chroma run` server on a free loopback port, stopped afterwards."""
+    port = _free_port()
+    chroma = Path(sys.executable).with_name("chroma")
+    server = subprocess.Popen(
+        [str(chroma), "run", "--path", str(tmp_path / "server"), "--host", "127.0.0.1", "--port", str(port)],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        env={**os.environ, "ANONYMIZED_TELEMETRY": "False"},
+    )
+    try:
+        deadline = time.time() + 60
+        while time.time() < deadline:
+            with socket.socket() as s:
+                if s.connect_ex(("127.0.0.1", port)) == 0:
+                    break
+            time.sleep(0.3)
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+
+
+def test_a_chroma_server_is_shared_by_instances(chroma_server: str, tmp_path: Path) -> None:
+    writer = Index(_config(tmp_path / "a", chroma_server))
+    reader = Index(_config(tmp_path / "b", chroma_server))
+    assert reader.documents() == []
+    writer.add([load_file(CORPUS)])
+    assert len(reader.documents()) == 9  # seen by the other instance without a restart
+    hits = reader.search("Kết nạp được bao nhiêu đảng viên mới mỗi năm?", k=5)
+    assert hits and any("150" in h.paragraph.text for h in hits)
+
+
+def test_a_dead_chroma_server_gives_one_clear_error(tmp_path: Path) -> None:
+    with pytest.raises(StoreError, match="không kết nối được máy chủ Chroma"):
+        Index(_config(tmp_path, f"http://127.0.0.1:{_free_port()}"))

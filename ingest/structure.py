@@ -230,17 +230,16 @@ def _signer(blocks: list[Block]) -> str | None:
 
 
 def _level(text: str) -> int:
+    """Heading depth: Phần 0; Roman numerals and unnumbered capitals 1; `1.` 2; `1.1.` 3; `a)` 4."""
     if text.lower().startswith("phần thứ"):
         return 0
-    marker = SECTION_MARKER.match(text)
-    if marker is None or (is_caps(marker.group(0).strip(" .-–")) and not text[:1].isdigit()):
+    if re.match(r"^[IVXL]{1,5}\s*[.\-–]", text) or not SECTION_MARKER.match(text):
         return 1
-    head = marker.group(0).strip()
-    if re.match(r"^\d+\.\d+", head):
+    if re.match(r"^\d+\.\d+", text):
         return 3
-    if head[:1].isdigit():
+    if text[:1].isdigit():
         return 2
-    return 4 if re.match(r"^[a-zđ]\)", head) else 2
+    return 4 if re.match(r"^[a-zđ]\)", text) else 2
 
 
 def _paragraphs(doc_id: str, file: str, blocks: list[Block]) -> tuple[Paragraph, ...]:
@@ -252,7 +251,10 @@ def _paragraphs(doc_id: str, file: str, blocks: list[Block]) -> tuple[Paragraph,
     stack: list[tuple[int, str]] = []
     out: list[Paragraph] = []
     for ordinal, (block, pid) in enumerate(zip(blocks, ids, strict=True), start=1):
-        if block.kind == "heading":
+        part_title = stack and re.fullmatch(r"Phần thứ \w+", stack[-1][1]) and is_caps(block.text)
+        if block.kind == "heading" and part_title:
+            stack[-1] = (0, f"{stack[-1][1]}: {block.text[:160]}")  # `Phần thứ nhất` + its caps title
+        elif block.kind == "heading":
             level = _level(block.text)
             while stack and stack[-1][0] >= level:
                 stack.pop()
@@ -272,7 +274,33 @@ def _paragraphs(doc_id: str, file: str, blocks: list[Block]) -> tuple[Paragraph,
                 footnote=block.footnote,
             )
         )
-    return tuple(_link_notes(out))
+    return tuple(_link_notes(_regroup_numbered(out)))
+
+
+_SUBITEM = re.compile(r"^(\d{1,2})\.(\d{1,2})\.\s")
+
+
+def _regroup_numbered(paragraphs: list[Paragraph]) -> list[Paragraph]:
+    """Numbered sub-items (`1.2.`, `1.3.`) printed on displaced pages join the section of `1.1.`.
+
+    Sections are carried in file order, so an item on a page that the extractor put elsewhere would
+    otherwise inherit whatever section happens to precede it.
+    """
+    firsts: dict[str, list[Paragraph]] = {}
+    for p in paragraphs:
+        m = _SUBITEM.match(p.text)
+        if m and m.group(2) == "1":
+            firsts.setdefault(m.group(1), []).append(p)
+    out = []
+    for p in paragraphs:
+        m = _SUBITEM.match(p.text)
+        anchors = firsts.get(m.group(1), []) if m and m.group(2) != "1" else []
+        if len(anchors) == 1 and p.section != anchors[0].section:
+            anchor = anchors[0].section
+            own = p.section[-1:] if p.kind == "heading" else ()
+            p = replace(p, section=anchor[:-1] + own if anchors[0].kind == "heading" else anchor + own)
+        out.append(p)
+    return out
 
 
 def _link_notes(paragraphs: list[Paragraph]) -> list[Paragraph]:

@@ -242,6 +242,66 @@ def remove(
     typer.echo(f"Đã gỡ {name}: {count} đoạn.")
 
 
+@app.command("eval")
+def eval_(
+    questions: Annotated[
+        Path | None, typer.Option("--questions", help="Bộ câu hỏi (JSONL); mặc định: bộ câu hỏi của dự án.")
+    ] = None,
+    mode: Annotated[
+        str, typer.Option("--mode", help="retrieval (truy hồi), extractive hoặc generative (trả lời).")
+    ] = "retrieval",
+    k: Annotated[int, typer.Option("-k", help="Số đoạn truy hồi cho mỗi câu hỏi.")] = 10,
+    out: Annotated[
+        Path | None, typer.Option("--out", help="Thư mục ghi báo cáo (mặc định: THƯ_MỤC_DỮ_LIỆU/eval).")
+    ] = None,
+    limit: Annotated[int | None, typer.Option("--limit", help="Chỉ chạy N câu hỏi đầu.")] = None,
+    baseline: Annotated[
+        str | None, typer.Option("--baseline", help="Chạy thêm hệ thống đối chứng: llamaindex.")
+    ] = None,
+) -> None:
+    """Đánh giá trên bộ câu hỏi: truy hồi, câu trả lời, trích dẫn, từ chối, độ trễ; ghi báo cáo."""
+    import eval as evaluation
+    from eval.questions import DEFAULT_QUESTIONS, QuestionSetError, load_questions
+    from eval.report import format_table, write_report
+    from eval.systems import answer_system, baseline_system, retrieval_system
+
+    settings = _settings()
+    if mode not in evaluation.MODES:
+        raise _fail(f"Chế độ không hợp lệ: {mode} (chọn retrieval, extractive hoặc generative).")
+    if baseline not in (None, "llamaindex"):
+        raise _fail(f"Không có hệ thống đối chứng '{baseline}' (chỉ có: llamaindex).")
+    if k < 1 or (limit is not None and limit < 1):
+        raise _fail("-k và --limit phải là số nguyên dương.")
+    path = questions or DEFAULT_QUESTIONS
+    try:
+        items = load_questions(path)
+    except OSError as exc:
+        raise _fail(f"Không đọc được bộ câu hỏi {path}.") from exc
+    except QuestionSetError as exc:
+        raise _fail(str(exc)) from exc
+    count = min(len(items), limit or len(items))
+
+    def scored(system: evaluation.System, label: str, run_mode: str) -> list[dict[str, Any]]:
+        with typer.progressbar(length=count, label=label, file=sys.stderr) as bar:
+            return evaluation.run(items, system, k, limit, run_mode, progress=lambda _: bar.update(1))
+
+    try:
+        system = retrieval_system(settings) if mode == "retrieval" else answer_system(settings, mode)
+        records = scored(system, "Đang đánh giá", mode)
+        reference = None
+        if baseline:
+            typer.echo("Đang dựng hệ thống đối chứng llama-index (nhúng cả kho, vài phút)...", err=True)
+            other = scored(baseline_system(settings), "Đối chứng llama-index", "retrieval")
+            reference = (other, evaluation.summarise(other, items))
+    except evaluation.EvalError as exc:
+        raise _fail(str(exc)) from exc
+    summary = evaluation.summarise(records, items)
+    about = {"questions": f"{path} ({len(records)} items)", "mode": mode, "k": k}
+    report = write_report(out or settings.data_dir / "eval", records, summary, reference, about)
+    typer.echo(format_table(summary, reference[1] if reference else None))
+    typer.echo(f"Báo cáo: {report}")
+
+
 models_app = typer.Typer(
     help="Tải, kiểm tra và xuất các mô hình (nhúng, sinh văn bản).", no_args_is_help=True
 )

@@ -103,7 +103,7 @@ class Index:
                     reports.append(FileReport(result.file, "error", error=result.error))
                     continue
                 before = stored.get(result.file)
-                if before and before.sha256 == result.sha256:
+                if before and before.sha256 == _version(result):
                     reports.append(
                         FileReport(result.file, "unchanged", len(result.documents), before.paragraphs)
                     )
@@ -126,7 +126,7 @@ class Index:
         self.store.update_metadata(kept)
         stale = present - {p.id for p, _ in items}
         self.store.delete(stale)
-        self.store.mark_file(result.file, result.sha256, len(items))
+        self.store.mark_file(result.file, _version(result), len(items))
         return FileReport(result.file, status, len(result.documents), len(items), len(fresh), len(stale))
 
     def remove(self, ref: str) -> tuple[str, int]:
@@ -251,6 +251,13 @@ class Index:
             "store": self.config.chroma_url or str(self.config.data_dir / "chroma"),
             "size_bytes": size,
         }
+
+
+def _version(result: FileResult) -> str:
+    """A file counts as unchanged only if its bytes and the parsing code are both unchanged."""
+    from ingest import PARSER_VERSION
+
+    return f"{result.sha256}:{PARSER_VERSION}"
 
 
 def _title(p: Paragraph, d: Document) -> str:

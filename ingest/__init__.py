@@ -10,7 +10,12 @@ from ingest.readers import ReadError, read
 from ingest.records import Document, FileResult, Paragraph
 from ingest.structure import build
 
-__all__ = ["Document", "FileResult", "Paragraph", "expand", "load", "load_file"]
+__all__ = ["PARSER_VERSION", "Document", "FileResult", "Paragraph", "expand", "load", "load_file"]
+
+PARSER_VERSION = hashlib.sha256(
+    b"".join(p.read_bytes() for p in sorted(Path(__file__).parent.glob("*.py")))
+).hexdigest()[:12]
+"""Changes whenever the parsing code does, so that an index made by older code is refreshed."""
 
 
 def expand(paths: Iterable[Path]) -> list[Path]:

@@ -188,6 +188,13 @@ def search(
     doc: Annotated[
         str | None, typer.Option("--doc", help="Chỉ tìm trong văn bản này (mã hoặc một phần tên).")
     ] = None,
+    kind: Annotated[
+        list[str] | None,
+        typer.Option("--kind", help="Loại đoạn: body, list_item, heading, footnote, signature."),
+    ] = None,
+    year: Annotated[
+        int | None, typer.Option("--year", help="Chỉ tìm trong văn bản ban hành năm này.")
+    ] = None,
     as_json: JsonOpt = False,
 ) -> None:
     """Tìm các đoạn văn liên quan (kết hợp ngữ nghĩa và từ khóa)."""
@@ -196,7 +203,7 @@ def search(
     if not query.strip():
         raise _fail("Câu hỏi trống.")
     try:
-        hits = _index(_settings()).search(query, k=k, doc=doc)
+        hits = _index(_settings()).search(query, k=k, doc=doc, kinds=kind, year=year)
     except IndexError_ as exc:
         raise _fail(str(exc)) from exc
     if as_json:

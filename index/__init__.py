@@ -222,9 +222,18 @@ class Index:
         self._keywords_revision = revision
 
     def search(
-        self, query: str, k: int = 10, doc: str | None = None, kinds: Sequence[str] | None = None
+        self,
+        query: str,
+        k: int = 10,
+        doc: str | None = None,
+        kinds: Sequence[str] | None = None,
+        year: int | None = None,
     ) -> list[Hit]:
-        """Hybrid search: dense and keyword rankings fused, with documents named in the query first."""
+        """Hybrid search: dense and keyword rankings fused, with documents named in the query first.
+
+        `doc` keeps one document (id or unique title part), `kinds` paragraph kinds (body, list_item,
+        heading, footnote, signature), `year` the documents dated in that year.
+        """
         from index.retrieve import hybrid
 
         items = self._all()
@@ -236,6 +245,8 @@ class Index:
             allowed = {p.id for p in target.paragraphs}
         if kinds:
             allowed = {i for i in (allowed or items) if items[i][0].kind in kinds}
+        if year is not None:
+            allowed = {i for i in (allowed or items) if (items[i][1].date or "")[:4] == str(year)}
         assert self._keywords is not None
         return hybrid(query, k, items, self.store, self._embedder(), self._keywords, allowed)
 

@@ -58,6 +58,11 @@ def test_search_finds_paragraphs_for_questions(corpus_index: Index) -> None:
     assert any("4.587" in h.paragraph.text for h in top)
     within = corpus_index.search("hạn chế", k=5, doc="CHƯƠNG TRÌNH HÀNH ĐỘNG")
     assert within and all(h.document.startswith("CHƯƠNG TRÌNH HÀNH ĐỘNG") for h in within)
+    assert all(
+        h.paragraph.kind == "footnote" for h in corpus_index.search("Nghị quyết", k=5, kinds=["footnote"])
+    )
+    assert corpus_index.search("Đại hội", k=5, year=2019) == []  # every bundled document is dated 2020
+    assert len(corpus_index.search("Đại hội", k=5, year=2020)) == 5
     shape = within[0].as_dict()
     assert set(shape) == {"id", "score", "text", "document", "section", "file", "lines", "page"}
     assert shape["file"] == CORPUS.name and "/" not in str(shape["file"])

@@ -6,7 +6,7 @@ import contextlib
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 from index.records import Hit
 from index.store import ParagraphStore, StoreError, connect
@@ -16,9 +16,11 @@ if TYPE_CHECKING:
     from index.embed import Embedder
     from index.keywords import KeywordIndex
 
-__all__ = ["FileReport", "Hit", "Index", "IndexConfig", "IndexError_", "StoreError"]
+__all__ = ["FileReport", "Hit", "Index", "IndexConfig", "IndexError_", "Reranker", "StoreError"]
 
 Progress = Callable[[str, int, int], None]
+Reranker = Callable[[str, list[Hit]], list[Hit]]
+"""Re-orders candidate hits for a question (e.g. re-scoring with the embedder or the generator)."""
 _BATCH = 32
 
 
@@ -228,11 +230,15 @@ class Index:
         doc: str | None = None,
         kinds: Sequence[str] | None = None,
         year: int | None = None,
+        rankers: Sequence[str] = ("dense", "keyword"),
+        rerank: Reranker | None = None,
     ) -> list[Hit]:
         """Hybrid search: dense and keyword rankings fused, with documents named in the query first.
 
         `doc` keeps one document (id or unique title part), `kinds` paragraph kinds (body, list_item,
-        heading, footnote, signature), `year` the documents dated in that year.
+        heading, footnote, signature), `year` the documents dated in that year. `rankers` picks the
+        rankings to fuse (for comparisons); `rerank`, when given, re-orders the fused candidates
+        (the seam for a re-ranking stage; none is used by default: no offline cross-encoder exists).
         """
         from index.retrieve import hybrid
 
@@ -248,7 +254,10 @@ class Index:
         if year is not None:
             allowed = {i for i in (allowed or items) if (items[i][1].date or "")[:4] == str(year)}
         assert self._keywords is not None
-        return hybrid(query, k, items, self.store, self._embedder(), self._keywords, allowed)
+        embedder = self._embedder() if "dense" in rankers else cast("Embedder", None)
+        depth = k if rerank is None else max(3 * k, 30)
+        hits = hybrid(query, depth, items, self.store, embedder, self._keywords, allowed, rankers)
+        return (rerank(query, hits) if rerank else hits)[:k]
 
     def status(self) -> dict[str, Any]:
         docs = self.documents()

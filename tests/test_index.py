@@ -68,6 +68,15 @@ def test_search_finds_paragraphs_for_questions(corpus_index: Index) -> None:
     assert shape["file"] == CORPUS.name and "/" not in str(shape["file"])
 
 
+def test_rankers_and_the_reranking_seam(corpus_index: Index) -> None:
+    question = "Kết nạp được bao nhiêu đảng viên mới?"
+    keyword = corpus_index.search(question, k=5, rankers=("keyword",))
+    assert keyword and all(set(h.ranks) == {"keyword"} for h in keyword)
+    fused = corpus_index.search(question, k=30)
+    reversed_ = corpus_index.search(question, k=5, rerank=lambda q, hits: hits[::-1])
+    assert [h.paragraph.id for h in reversed_] == [h.paragraph.id for h in fused[::-1][:5]]
+
+
 def test_chroma_default_embedding_never_runs(corpus_index: Index) -> None:
     with pytest.raises(Exception, match="tự tính vector"):
         corpus_index.store.paragraphs.query(query_texts=["Đại hội"], n_results=1)

@@ -5,7 +5,7 @@ BIN       := $(VENV)/bin
 STAMP     := $(VENV)/.installed
 CORPUS    := data/corpus
 
-.PHONY: run test check install bench clean-venv
+.PHONY: run test check install bench bench-scale clean-venv
 
 run: install
 	$(BIN)/vankien models pull embeddinggemma-300m
@@ -29,8 +29,15 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install --quiet -e '.[dev]'
 	touch $(STAMP)
 
+# Benchmarks print figures; they are not tests (a few minutes; bench-scale about half an hour).
 bench: install
 	$(BIN)/python scripts/bench_ingest.py
+	$(BIN)/python scripts/bench_keywords.py
+	$(BIN)/python scripts/bench_index.py
+	$(BIN)/python scripts/bench_retrieval.py
+
+bench-scale: install
+	$(BIN)/python scripts/bench_scale.py --n 100000
 
 clean-venv:
 	rm -rf $(VENV)

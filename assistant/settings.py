@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Literal
 
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -40,6 +40,9 @@ class Settings(BaseSettings):
     embedder: str = "embeddinggemma-300m"
     """The embedding model: a default model's name, a pulled model's name, or a folder."""
 
+    embed_dtype: Literal["auto", "float32", "bfloat16"] = "auto"
+    """Precision of the embedding model: auto uses bfloat16 where the CPU computes it natively."""
+
     chroma_url: str | None = None
     """A Chroma server (http://host:port) shared by several instances; unset: embedded in the data folder."""
 
@@ -66,4 +69,5 @@ class Settings(BaseSettings):
             embedder_name=Path(self.embedder).name,
             chroma_url=self.chroma_url,
             cache_path=self.models_dir.parent / "embeddings.sqlite",
+            embed_dtype=self.embed_dtype,
         )

@@ -38,6 +38,8 @@ class IndexConfig:
     chroma_url: str | None = None
     cache_path: Path | None = None
     """Where document vectors are remembered between runs (None: no cache)."""
+    embed_dtype: str = "auto"
+    """float32, bfloat16, or auto (bfloat16 where the CPU computes it natively)."""
 
 
 @dataclass(frozen=True)
@@ -64,6 +66,7 @@ class Index:
     _keywords: KeywordIndex | None = field(default=None, init=False)
     _keywords_revision: int = field(default=-1, init=False)
     _items: dict[str, tuple[Paragraph, Document]] = field(default_factory=dict, init=False)
+    _documents: dict[str, Document] = field(default_factory=dict, init=False)
 
     def __post_init__(self) -> None:
         path = None if self.config.chroma_url else str(self.config.data_dir / "chroma")
@@ -88,7 +91,7 @@ class Index:
                     f"chưa có mô hình nhúng '{self.config.embedder_name}' tại {self.config.embedder_path}; "
                     "hãy chạy 'vankien models pull'"
                 )
-            model = load(self.config.embedder_path, self.config.embedder_name)
+            model = load(self.config.embedder_path, self.config.embedder_name, self.config.embed_dtype)
             cache = self.config.cache_path
             self.embedder = CachedEmbedder(model, cache) if cache else model
         return self.embedder
@@ -210,6 +213,7 @@ class Index:
 
         items = self.store.all()
         self._items = {p.id: (p, d) for p, d in items}
+        self._documents = {d.id: d for _, d in items}
         folder = self.config.data_dir / "keywords"
         stamp = folder / "revision"
         if stamp.exists() and stamp.read_text().strip() == f"{revision}:{len(items)}":
@@ -256,7 +260,9 @@ class Index:
         assert self._keywords is not None
         embedder = self._embedder() if "dense" in rankers else cast("Embedder", None)
         depth = k if rerank is None else max(3 * k, 30)
-        hits = hybrid(query, depth, items, self.store, embedder, self._keywords, allowed, rankers)
+        hits = hybrid(
+            query, depth, items, self._documents, self.store, embedder, self._keywords, allowed, rankers
+        )
         return (rerank(query, hits) if rerank else hits)[:k]
 
     def status(self) -> dict[str, Any]:

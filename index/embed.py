@@ -24,6 +24,18 @@ class Embedder(Protocol):
     def embed_query(self, text: str) -> Vectors: ...
 
 
+def resolve_dtype(dtype: str) -> str:
+    """`auto`: bfloat16 where the CPU computes it natively (2.4 times faster here, vectors at cosine
+    0.9999 of float32's), float32 elsewhere, since emulated bfloat16 is slower than float32."""
+    if dtype != "auto":
+        return dtype
+    try:
+        flags = Path("/proc/cpuinfo").read_text()
+    except OSError:
+        return "float32"
+    return "bfloat16" if ("avx512_bf16" in flags or "amx_bf16" in flags) else "float32"
+
+
 class CachedEmbedder:
     """Remembers document vectors on disk by (model, input) hash, so that re-indexing, rebuilding and
     repeated test runs embed each paragraph only once per machine. Queries are not cached."""
@@ -38,8 +50,9 @@ class CachedEmbedder:
         import hashlib
         import sqlite3
 
+        dtype = getattr(self.inner, "dtype", "")
         keys = [
-            hashlib.sha256(f"{self.name}\x1f{t}\x1f{x}".encode()).hexdigest()
+            hashlib.sha256(f"{self.name}\x1f{dtype}\x1f{t}\x1f{x}".encode()).hexdigest()
             for x, t in zip(texts, titles, strict=True)
         ]
         self.path.parent.mkdir(parents=True, exist_ok=True)
@@ -64,13 +77,19 @@ class CachedEmbedder:
 class SentenceTransformerEmbedder:
     """Any sentence-transformers model; EmbeddingGemma's query and document prompts when it has them."""
 
-    def __init__(self, folder: Path, name: str, batch_size: int = 16) -> None:
+    def __init__(self, folder: Path, name: str, batch_size: int = 16, dtype: str = "auto") -> None:
         # Loading from a folder must never try the network (a closed office network would hang).
         os.environ.setdefault("HF_HUB_OFFLINE", "1")
         os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+        # Busy-waiting OpenMP threads starve each other when the other core is busy: measured 3 s
+        # instead of 0.11 s for one query embedding on a loaded 2-core machine.
+        os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
+        import torch
         from sentence_transformers import SentenceTransformer
 
-        self.model = SentenceTransformer(str(folder), device="cpu")
+        self.dtype = resolve_dtype(dtype)
+        kwargs = {"torch_dtype": torch.bfloat16} if self.dtype == "bfloat16" else {}
+        self.model = SentenceTransformer(str(folder), device="cpu", model_kwargs=kwargs)
         self.name = name
         self.dim = int(self.model.get_embedding_dimension() or 0)
         self.batch_size = batch_size
@@ -96,12 +115,12 @@ class SentenceTransformerEmbedder:
         return np.asarray(vector[0], dtype=np.float32)
 
 
-_LOADED: dict[tuple[str, str], SentenceTransformerEmbedder] = {}
+_LOADED: dict[tuple[str, str, str], SentenceTransformerEmbedder] = {}
 
 
-def load(folder: Path, name: str) -> SentenceTransformerEmbedder:
+def load(folder: Path, name: str, dtype: str = "auto") -> SentenceTransformerEmbedder:
     """A model loaded once per process (loading takes seconds), shared by every index that uses it."""
-    key = (str(folder), name)
+    key = (str(folder), name, resolve_dtype(dtype))
     if key not in _LOADED:
-        _LOADED[key] = SentenceTransformerEmbedder(folder, name)
+        _LOADED[key] = SentenceTransformerEmbedder(folder, name, dtype=key[2])
     return _LOADED[key]

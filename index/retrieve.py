@@ -30,6 +30,7 @@ def hybrid(
     query: str,
     k: int,
     items: dict[str, tuple[Paragraph, Document]],
+    documents: dict[str, Document],
     store: ParagraphStore,
     embedder: Embedder,
     keywords: KeywordIndex,
@@ -47,7 +48,6 @@ def hybrid(
     if allowed is not None:
         rankings = {name: [i for i in ids if i in allowed] for name, ids in rankings.items()}
     fused = _fuse(rankings)
-    documents = {d.id: d for _, d in items.values()}
     named = set(named_documents(query, list(documents.values()))) if allowed is None else set()
     scores = {
         pid: score * (_NAMED_BOOST if pid in items and items[pid][1].id in named else 1.0)

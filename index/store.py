@@ -8,7 +8,7 @@ app instance sharing a Chroma server can be rebuilt from it alone.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -18,6 +18,7 @@ from chromadb import Documents, EmbeddingFunction, Embeddings
 from ingest.records import Document, Paragraph
 
 PARAGRAPHS = "paragraphs"
+_PAGE = 5000
 FILES = "files"
 
 
@@ -125,7 +126,17 @@ class ParagraphStore:
         }
 
     def ids(self, where: dict[str, Any] | None = None) -> set[str]:
-        return set(self.paragraphs.get(where=where, include=[])["ids"])
+        return {i for page in self._pages(where, []) for i in page["ids"]}
+
+    def _pages(self, where: dict[str, Any] | None, include: list[str]) -> Iterator[dict[str, Any]]:
+        """The collection read in pages: one read of more than ~32k rows overflows Chroma's SQLite."""
+        offset = 0
+        while True:
+            page = self.paragraphs.get(where=where, include=include, limit=_PAGE, offset=offset)
+            yield page
+            if len(page["ids"]) < _PAGE:
+                return
+            offset += _PAGE
 
     def upsert(self, items: Sequence[tuple[Paragraph, Document]], vectors: Sequence[Sequence[float]]) -> None:
         """Store paragraphs with their vectors (same ids are overwritten, never duplicated)."""
@@ -179,20 +190,13 @@ class ParagraphStore:
         )
         return [(i, 1.0 - float(d)) for i, d in zip(got["ids"][0], got["distances"][0], strict=True)]
 
-    def get(self, ids: Sequence[str]) -> dict[str, tuple[Paragraph, Document]]:
-        if not ids:
-            return {}
-        got = self.paragraphs.get(ids=list(ids), include=["documents", "metadatas"])
-        return {
-            i: _records(i, text, meta)
-            for i, text, meta in zip(got["ids"], got["documents"], got["metadatas"], strict=True)
-        }
-
     def all(self, where: dict[str, Any] | None = None) -> list[tuple[Paragraph, Document]]:
         """Every stored paragraph with its document, in document order."""
-        got = self.paragraphs.get(where=where, include=["documents", "metadatas"])
-        rows = zip(got["ids"], got["documents"], got["metadatas"], strict=True)
-        items = [_records(i, t, m) for i, t, m in rows]
+        items = [
+            _records(i, t, m)
+            for page in self._pages(where, ["documents", "metadatas"])
+            for i, t, m in zip(page["ids"], page["documents"], page["metadatas"], strict=True)
+        ]
         return sorted(items, key=lambda pd: (pd[0].file, pd[1].id, pd[0].ordinal))
 
     def count(self) -> int:

@@ -23,15 +23,13 @@ import argparse
 import copy
 import dataclasses
 import statistics
-import sys
 import tempfile
-import time
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from functools import partial
 from pathlib import Path
-from typing import TypeVar
 
 import numpy as np
+from benchlib import Table, add_common_options, load_avg, log, one_min, pct, set_threads, timed
 
 from assistant.settings import Settings
 from eval.questions import load_questions
@@ -41,49 +39,6 @@ from ingest import load as ingest_load
 from ingest.records import Document, FileResult, Paragraph
 
 CORPUS = Path(__file__).resolve().parent.parent / "data" / "corpus"
-T = TypeVar("T")
-
-
-def load_avg() -> str:
-    one, five, fifteen = os.getloadavg()
-    return f"{one:.2f}/{five:.2f}/{fifteen:.2f} (1/5/15 min, {os.cpu_count()} cores)"
-
-
-def timed(fn: Callable[[], T]) -> tuple[T, float]:
-    start = time.perf_counter()
-    value = fn()
-    return value, time.perf_counter() - start
-
-
-def pct(values: Sequence[float], q: float) -> float:
-    """The q-th percentile (0-100) of values, linear interpolation."""
-    return float(np.percentile(np.asarray(values, dtype=np.float64), q))
-
-
-class Table:
-    def __init__(self) -> None:
-        self.rows: list[tuple[str, str, str, str]] = []
-
-    def add(self, what: str, figure: str, target: str = "", load: str = "") -> None:
-        self.rows.append((what, figure, target, load))
-
-    def print(self) -> None:
-        heads = ("what", "figure", "target", "load 1-min at end")
-        widths = [max(len(r[i]) for r in [heads, *self.rows]) for i in range(4)]
-        line = "| " + " | ".join(h.ljust(w) for h, w in zip(heads, widths, strict=True)) + " |"
-        print(line)
-        print("| " + " | ".join("-" * w for w in widths) + " |")
-        for row in self.rows:
-            print("| " + " | ".join(c.ljust(w) for c, w in zip(row, widths, strict=True)) + " |")
-
-
-def one_min() -> str:
-    return f"{os.getloadavg()[0]:.2f}"
-
-
-def log(message: str) -> None:
-    """Progress on stderr (a full run takes minutes)."""
-    print(f"[{time.strftime('%H:%M:%S')} load {one_min()}] {message}", file=sys.stderr, flush=True)
 
 
 def verdict(ok: bool) -> str:
@@ -146,25 +101,11 @@ def main() -> None:
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
     parser.add_argument("--cache", action="store_true", help="use the machine's embedding cache")
-    parser.add_argument("--limit", type=int, default=0, help="only the first N questions (0: all)")
     parser.add_argument("--compare-precision", action="store_true", help="also compare float32 and bfloat16")
-    parser.add_argument(
-        "--torch-threads",
-        type=int,
-        default=0,
-        help="torch.set_num_threads(N) before measuring (0: torch's default, as the library leaves it)",
-    )
+    add_common_options(parser)
     args = parser.parse_args()
 
-    import torch
-
-    if args.torch_threads:
-        torch.set_num_threads(args.torch_threads)
-    omp = os.environ.get("OMP_WAIT_POLICY", "unset")
-    print(
-        f"start load {load_avg()}; torch threads {torch.get_num_threads()}; OMP_WAIT_POLICY={omp}; "
-        "OPENBLAS_NUM_THREADS=1"
-    )
+    print(f"start load {load_avg()}; {set_threads(args.torch_threads)}")
     base = Settings().index_config()
     table = Table()
     with tempfile.TemporaryDirectory(prefix="vankien-bench-") as tmp:

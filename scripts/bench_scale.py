@@ -22,18 +22,16 @@ os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
 import argparse
 import dataclasses
 import re
-import resource
 import shutil
-import sys
 import tempfile
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from functools import partial
 from pathlib import Path
-from typing import TypeVar
 
 import numpy as np
 import numpy.typing as npt
+from benchlib import Table, add_common_options, load_avg, log, one_min, pct, peak_mb, set_threads, timed
 
 from assistant.settings import Settings
 from eval.questions import load_questions
@@ -52,55 +50,7 @@ TITLES = 50
 NOISE = 0.1
 """Norm of the Gaussian noise added to each mixture before normalising (the mixture's norm is ~1-2)."""
 BATCH = 1000
-T = TypeVar("T")
 _SENTENCE_END = re.compile(r"(?<=[.!?;:])\s+")
-
-
-def load_avg() -> str:
-    one, five, fifteen = os.getloadavg()
-    return f"{one:.2f}/{five:.2f}/{fifteen:.2f} (1/5/15 min, {os.cpu_count()} cores)"
-
-
-def one_min() -> str:
-    return f"{os.getloadavg()[0]:.2f}"
-
-
-def peak_mb() -> float:
-    """Peak resident memory of this process so far (Linux: ru_maxrss is in KiB)."""
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-
-
-def timed(fn: Callable[[], T]) -> tuple[T, float]:
-    start = time.perf_counter()
-    value = fn()
-    return value, time.perf_counter() - start
-
-
-def pct(values: Sequence[float], q: float) -> float:
-    return float(np.percentile(np.asarray(values, dtype=np.float64), q))
-
-
-def log(message: str) -> None:
-    print(
-        f"[{time.strftime('%H:%M:%S')} load {one_min()} rss-peak {peak_mb():.0f} MB] {message}",
-        file=sys.stderr,
-    )
-
-
-class Table:
-    def __init__(self) -> None:
-        self.rows: list[tuple[str, str, str, str]] = []
-
-    def add(self, what: str, figure: str, target: str = "", load: str = "") -> None:
-        self.rows.append((what, figure, target, load))
-
-    def print(self) -> None:
-        heads = ("what", "figure", "target", "load 1-min at end")
-        widths = [max(len(r[i]) for r in [heads, *self.rows]) for i in range(4)]
-        print("| " + " | ".join(h.ljust(w) for h, w in zip(heads, widths, strict=True)) + " |")
-        print("| " + " | ".join("-" * w for w in widths) + " |")
-        for row in self.rows:
-            print("| " + " | ".join(c.ljust(w) for c, w in zip(row, widths, strict=True)) + " |")
 
 
 class Precomputed:
@@ -169,27 +119,13 @@ def main() -> None:
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
     parser.add_argument("--n", type=int, default=100_000, help="synthetic paragraphs (default 100000)")
-    parser.add_argument("--limit", type=int, default=0, help="only the first N questions (0: all)")
     parser.add_argument(
         "--keep", type=Path, help="build in this folder and keep it (default: a temporary one)"
     )
-    parser.add_argument(
-        "--torch-threads",
-        type=int,
-        default=0,
-        help="torch.set_num_threads(N) before measuring (0: torch's default, as the library leaves it)",
-    )
+    add_common_options(parser)
     args = parser.parse_args()
 
-    import torch
-
-    if args.torch_threads:
-        torch.set_num_threads(args.torch_threads)
-    omp = os.environ.get("OMP_WAIT_POLICY", "unset")
-    print(
-        f"start load {load_avg()}; torch threads {torch.get_num_threads()}; OMP_WAIT_POLICY={omp}; "
-        f"OPENBLAS_NUM_THREADS=1; n={args.n}"
-    )
+    print(f"start load {load_avg()}; {set_threads(args.torch_threads)}; n={args.n}")
     base = Settings().index_config()
     table = Table()
     rng = np.random.default_rng(SEED)

@@ -229,7 +229,8 @@ def status(as_json: JsonOpt = False) -> None:
         typer.echo(json.dumps(info, ensure_ascii=False, indent=2))
         return
     typer.echo(f"Văn bản: {info['documents']}, đoạn: {info['paragraphs']}, tệp: {len(info['files'])}")
-    typer.echo(f"Mô hình nhúng: {info['embedder']} ({info['dim']} chiều)")
+    dim = f"{info['dim']} chiều" if info["dim"] else "chưa lập chỉ mục"
+    typer.echo(f"Mô hình nhúng: {info['embedder']} ({dim})")
     typer.echo(f"Chỉ mục: {info['store']} ({info['size_bytes'] / 1e6:.1f} MB)")
 
 
@@ -381,7 +382,13 @@ def models_export(
 
 def main() -> None:
     """Console-script entry: run the CLI, turning expected errors into one clear line."""
-    app()
+    from ingest.records import UserError
+
+    try:
+        app()
+    except UserError as exc:
+        typer.secho(str(exc), err=True, fg=typer.colors.RED)
+        sys.exit(1)
 
 
 if __name__ == "__main__":

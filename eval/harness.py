@@ -8,6 +8,7 @@ from typing import Any, Protocol, runtime_checkable
 
 from eval.metrics import score_item
 from eval.questions import Question, Turn
+from ingest.records import UserError
 
 MODES = ("retrieval", "extractive", "generative")
 
@@ -22,7 +23,7 @@ def retrieval_query(question: str, history: Sequence[Turn]) -> str:
     return f"{users[-1]} {question}" if users else question
 
 
-class EvalError(RuntimeError):
+class EvalError(UserError):
     """The evaluation cannot run (a missing stage or model); the message is for the user."""
 
 

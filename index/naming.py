@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import itertools
 import re
-import unicodedata
 from collections import Counter
 from collections.abc import Sequence
 
+from index.keywords import fold as strip_marks
 from ingest.records import Document
 
 _WORD = re.compile(r"\w+")
@@ -17,8 +17,7 @@ _GENERIC = {"cua", "ve", "va", "trinh", "tai", "cac", "so", "lan", "thu", "nhiem
 
 def fold(text: str) -> str:
     """Lower case without diacritics (đ -> d), white space collapsed: how chat users type."""
-    decomposed = unicodedata.normalize("NFD", text.lower().replace("đ", "d").replace("Đ", "d"))
-    return " ".join("".join(ch for ch in decomposed if not unicodedata.combining(ch)).split())
+    return " ".join(strip_marks(text.lower()).split())
 
 
 def resolve_document(ref: str, documents: Sequence[Document]) -> Document:

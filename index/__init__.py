@@ -6,7 +6,7 @@ import contextlib
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, cast
+from typing import TYPE_CHECKING, Any
 
 from index.records import Hit
 from index.store import ParagraphStore, StoreError, connect
@@ -205,10 +205,14 @@ class Index:
         self._refresh()
         return self._items
 
-    def _refresh(self) -> None:
+    def _indexed(self) -> bool:
+        """Whether anything was ever indexed here (checked without creating the collection)."""
         from index.store import existing_dim
 
-        if self._store is None and existing_dim(self.client) is None:
+        return self._store is not None or existing_dim(self.client) is not None
+
+    def _refresh(self) -> None:
+        if not self._indexed():
             self._items, self._documents = {}, {}  # nothing indexed yet: no need to load the model
             return
         revision = self.store.revision()
@@ -263,7 +267,7 @@ class Index:
         if year is not None:
             allowed = {i for i in (allowed or items) if (items[i][1].date or "")[:4] == str(year)}
         assert self._keywords is not None
-        embedder = self._embedder() if "dense" in rankers else cast("Embedder", None)
+        embedder = self._embedder() if "dense" in rankers else None
         depth = k if rerank is None else max(3 * k, 30)
         hits = hybrid(
             query, depth, items, self._documents, self.store, embedder, self._keywords, allowed, rankers
@@ -271,11 +275,9 @@ class Index:
         return (rerank(query, hits) if rerank else hits)[:k]
 
     def status(self) -> dict[str, Any]:
-        from index.store import existing_dim
-
         docs = self.documents()
         size = sum(f.stat().st_size for f in self.config.data_dir.rglob("*") if f.is_file())
-        empty = self._store is None and existing_dim(self.client) is None
+        empty = not self._indexed()
         return {
             "documents": len(docs),
             "paragraphs": 0 if empty else self.store.count(),

@@ -32,7 +32,7 @@ def hybrid(
     items: dict[str, tuple[Paragraph, Document]],
     documents: dict[str, Document],
     store: ParagraphStore,
-    embedder: Embedder,
+    embedder: Embedder | None,
     keywords: KeywordIndex,
     allowed: Collection[str] | None = None,
     rankers: Collection[str] = RANKERS,
@@ -41,6 +41,8 @@ def hybrid(
     depth = max(50, 4 * k)
     rankings: dict[str, list[str]] = {}
     if "dense" in rankers:
+        if embedder is None:
+            raise ValueError("dense ranking needs an embedder")
         vector = embedder.embed_query(query).tolist()
         rankings["dense"] = [i for i, _ in store.query(vector, depth * (1 if allowed is None else 4))]
     if "keyword" in rankers:

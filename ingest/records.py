@@ -5,9 +5,6 @@ from __future__ import annotations
 import hashlib
 from dataclasses import dataclass, field
 
-PARAGRAPH_KINDS = ("body", "heading", "list_item", "footnote", "signature")
-DOCUMENT_KINDS = ("speech", "report", "resolution", "programme", "other")
-
 
 class UserError(RuntimeError):
     """An error whose message is one sentence for the user (Vietnamese): shown without a traceback."""
@@ -27,6 +24,7 @@ class Paragraph:
     doc_id: str
     text: str
     kind: str
+    """body, heading, list_item, footnote or signature."""
     section: tuple[str, ...]
     ordinal: int
     file: str
@@ -47,6 +45,7 @@ class Document:
     id: str
     title: str
     kind: str
+    """speech, report, resolution, programme or other."""
     file: str
     title_derived: bool = False
     number: str | None = None
@@ -54,11 +53,6 @@ class Document:
     signer: str | None = None
     speaker: str | None = None
     paragraphs: tuple[Paragraph, ...] = field(default=(), repr=False)
-
-    @property
-    def lines(self) -> tuple[int, int]:
-        spans = [p.lines for p in self.paragraphs]
-        return (min(s[0] for s in spans), max(s[1] for s in spans)) if spans else (0, 0)
 
 
 @dataclass(frozen=True)

@@ -10,7 +10,7 @@ import itertools
 import re
 import statistics
 from collections import Counter
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from ingest.readers import Source
 from ingest.text import (
@@ -64,7 +64,6 @@ class Block:
     footnote: int | None = None
     page_start: bool = False
     """The first paragraph of a page (as the extractor laid pages out)."""
-    lines: list[str] = field(default_factory=list, repr=False)
 
 
 def repair(source: Source, header_roles: dict[int, str]) -> list[Block]:
@@ -78,7 +77,6 @@ def repair(source: Source, header_roles: dict[int, str]) -> list[Block]:
                 "heading" if i in source.headings else _kind([Line(i, t)]),
                 None,
                 i,
-                lines=[t],
             )
             for i, t in enumerate(source.lines, start=1)
             if t.strip()
@@ -334,4 +332,4 @@ def _join(group: list[Line]) -> str:
 
 def _block(group: list[Line], text: str, kind: str, index: int) -> Block:
     page = next((x.page for x in group if x.page is not None), None)
-    return Block(text, group[0].no, group[-1].no, kind, page, index, lines=[x.text for x in group])
+    return Block(text, group[0].no, group[-1].no, kind, page, index)

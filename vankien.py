@@ -380,6 +380,42 @@ def models_export(
     typer.echo(f"Đã xuất {len(wanted)} mô hình vào {out}")
 
 
+@app.command()
+def serve(
+    host: Annotated[
+        str | None, typer.Option("--host", help="Địa chỉ lắng nghe (mặc định 127.0.0.1).")
+    ] = None,
+    port: Annotated[int | None, typer.Option("--port", help="Cổng (mặc định 7860).")] = None,
+) -> None:
+    """Mở ứng dụng web hỏi đáp (Gradio) trên máy này."""
+    from ui.app import serve as serve_app
+
+    settings = _settings()
+    changes = {k: v for k, v in (("host", host), ("port", port)) if v is not None}
+    settings = settings.model_copy(update=changes)
+    typer.echo(f"Đang mở vankien tại http://{settings.host}:{settings.port} (Ctrl+C để dừng)...", err=True)
+    serve_app(settings)
+
+
+users_app = typer.Typer(help="Người dùng được đăng nhập vào ứng dụng web.", no_args_is_help=True)
+app.add_typer(users_app, name="users")
+
+
+@users_app.command("add")
+def users_add(
+    name: Annotated[str, typer.Argument(help="Tên đăng nhập.")],
+    password: Annotated[
+        str, typer.Option(prompt="Mật khẩu", hide_input=True, confirmation_prompt="Nhập lại mật khẩu")
+    ],
+) -> None:
+    """Thêm (hoặc đổi mật khẩu) một người dùng; mật khẩu được lưu dạng băm scrypt có muối."""
+    from ui.auth import add_user
+
+    path = _settings().users_path()
+    new = add_user(path, name, password)
+    typer.echo(f"{'Đã thêm' if new else 'Đã đổi mật khẩu cho'} người dùng {name} ({path}).")
+
+
 def main() -> None:
     """Console-script entry: run the CLI, turning expected errors into one clear line."""
     from ingest.records import UserError

@@ -71,3 +71,23 @@ class Settings(BaseSettings):
             cache_path=self.models_dir.parent / "embeddings.sqlite",
             embed_dtype=self.embed_dtype,
         )
+
+    # -- the web app (vankien serve) -------------------------------------------------------------
+
+    host: str = "127.0.0.1"
+    """Address the app listens on; any other than loopback requires a login unless auth is "off"."""
+
+    port: int = 7860
+    """Port the app listens on."""
+
+    auth: Literal["auto", "on", "off"] = "auto"
+    """Login: auto asks for one when the app is reachable from other machines (non-loopback host)."""
+
+    users_file: Path | None = None
+    """Users who may log in (name and salted scrypt hash); default: users.json in the data folder."""
+
+    max_upload_mb: float = 20.0
+    """Largest file a user may upload in the app."""
+
+    def users_path(self) -> Path:
+        return self.users_file or self.data_dir / "users.json"

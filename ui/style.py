@@ -1,0 +1,65 @@
+"""The page's style and its small script: marker links open the cited paragraph, copy buttons copy."""
+
+from __future__ import annotations
+
+CSS = """
+#vk-sources { max-height: 640px; overflow-y: auto; }
+.vk-turn > summary { cursor: pointer; font-weight: 600; margin: 6px 0; }
+.vk-heading { font-size: 0.9em; color: var(--body-text-color-subdued); margin: 4px 0 8px; }
+.vk-heading.vk-notfound { color: #b45309; font-weight: 600; }
+.vk-source { border: 1px solid var(--border-color-primary); border-radius: 8px; padding: 10px 12px;
+  margin-bottom: 10px; background: var(--background-fill-primary); transition: box-shadow 0.3s; }
+.vk-source.vk-related { border-style: dashed; border-color: #d97706; }
+.vk-source.vk-flash { box-shadow: 0 0 0 3px #f59e0b; }
+.vk-title { font-weight: 600; margin-bottom: 4px; }
+.vk-meta { font-size: 0.85em; color: var(--body-text-color-subdued); }
+.vk-text { margin: 8px 0; line-height: 1.5; }
+.vk-text mark { background: #fde68a; color: inherit; padding: 0 2px; }
+.vk-ref { font-size: 0.85em; display: flex; gap: 8px; align-items: center; justify-content: space-between; }
+.vk-copy { border: 1px solid var(--border-color-primary); border-radius: 6px; padding: 2px 8px;
+  cursor: pointer; white-space: nowrap; background: var(--button-secondary-background-fill); }
+.vk-empty { color: var(--body-text-color-subdued); padding: 12px; }
+.vk-doc h3 { margin-top: 0; }
+.vk-section { font-weight: 600; margin: 14px 0 6px; }
+.vk-para { padding: 6px 0; border-bottom: 1px solid var(--border-color-primary); }
+.vk-para.vk-heading { font-weight: 600; }
+"""
+
+HEAD = """
+<script>
+(() => {
+  const copy = (text) => {
+    if (navigator.clipboard && window.isSecureContext) return navigator.clipboard.writeText(text);
+    const area = document.createElement("textarea");
+    area.value = text;
+    document.body.appendChild(area);
+    area.select();
+    document.execCommand("copy");
+    area.remove();
+    return Promise.resolve();
+  };
+  document.addEventListener("click", (event) => {
+    const button = event.target.closest && event.target.closest(".vk-copy");
+    if (button) {
+      copy(button.dataset.copy || "").then(() => {
+        const label = button.textContent;
+        button.textContent = "✓ Đã sao chép";
+        setTimeout(() => { button.textContent = label; }, 1500);
+      });
+      return;
+    }
+    const link = event.target.closest && event.target.closest('a[href^="#nguon-"], a[href^="#gan-"]');
+    if (!link) return;
+    event.preventDefault();
+    event.stopPropagation();
+    const target = document.getElementById(link.getAttribute("href").slice(1));
+    if (!target) return;
+    const turn = target.closest("details");
+    if (turn) turn.open = true;
+    target.scrollIntoView({ behavior: "smooth", block: "center" });
+    target.classList.add("vk-flash");
+    setTimeout(() => target.classList.remove("vk-flash"), 1600);
+  }, true);
+})();
+</script>
+"""

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import atexit
+import functools
 import json
+import socket
 import stat
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pytest
 from typer.testing import CliRunner
@@ -20,6 +23,9 @@ from ui.auth import AuthError, add_user, checker, load_users, login_required, ve
 from ui.export import to_markdown, write_docx
 from ui.feedback import FeedbackStore
 from ui.render import Exchange
+
+if TYPE_CHECKING:
+    from assistant import Assistant
 
 TEXT = "Hôm nay, ngày 20/8/2020, Đại hội đại biểu Đảng bộ Khối lần thứ XVIII khai mạc trọng thể."
 SUPPORT = "ngày 20/8/2020, Đại hội đại biểu Đảng bộ Khối lần thứ XVIII khai mạc"
@@ -210,3 +216,192 @@ def test_feedback_is_stored_and_exported_as_a_question_set(tmp_path: Path) -> No
         "evidence_lines",
         "note",
     }
+
+
+# -- with the real assistant on the bundled corpus --------------------------------------------------
+
+FOLLOW_UP = (
+    "Thường trực Tỉnh ủy nói Bắc Giang có bao nhiêu xã nông thôn mới?",
+    "Thế còn cấp huyện thì mấy huyện đạt rồi?",
+)
+
+
+@functools.cache
+def corpus_assistant(folder: Path) -> Assistant:
+    """One assistant (generator off: extractive) over the indexed bundled corpus, shared by the UI tests."""
+    from assistant import Assistant
+    from ingest import load_file
+
+    assistant = Assistant(Settings(data_dir=folder, generator="none"))
+    assistant.index.add([load_file(CORPUS)])
+    return assistant
+
+
+@functools.cache
+def launched(folder: Path) -> str:
+    """The app on the indexed corpus, launched once on a free loopback port; returns its URL."""
+    from ui.app import build, serve
+
+    assistant = corpus_assistant(folder)
+    settings = assistant.settings.model_copy(update={"port": _free_port(), "max_upload_mb": 1.0})
+    app, url = serve(settings, build(settings, assistant), prevent_thread_lock=True)
+    atexit.register(app.close)
+    return url
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@pytest.fixture
+def bot(embedder_ready: Path, tmp_path_factory: pytest.TempPathFactory) -> Assistant:
+    return corpus_assistant(tmp_path_factory.getbasetemp() / "ui-corpus")
+
+
+def _last(updates: Iterator[handlers.Update]) -> list[handlers.Update]:
+    return list(updates)
+
+
+@pytest.mark.integration
+def test_a_question_streams_into_an_answer_with_its_sources(bot: Assistant) -> None:
+    steps = _last(
+        handlers.ask(bot, "Đại hội Đảng bộ CCQ tỉnh lần thứ 18 khai mạc ngày nào?", [], "extractive")
+    )
+    first, (chat, panel, history) = steps[0], steps[-1]
+    assert first[0][-1]["content"].startswith("⏳") and first[2] == []
+    assert len(history) == 1 and history[0].answer.citations
+    assert "20/8/2020" in chat[-1]["content"] and "(#nguon-1-1)" in chat[-1]["content"]
+    assert 'id="nguon-1-1"' in panel and "<mark>" in panel and "vk-copy" in panel
+
+
+@pytest.mark.integration
+def test_a_follow_up_shows_its_standalone_question_and_keeps_sessions_apart(bot: Assistant) -> None:
+    *_, (_, _, mine) = handlers.ask(bot, FOLLOW_UP[0], [])
+    *_, (_, _, other) = handlers.ask(bot, "Phương châm hành động của Đảng bộ CCQ nhiệm kỳ này là gì?", [])
+    *_, (chat, _, mine) = handlers.ask(bot, FOLLOW_UP[1], mine)
+    assert [ex.answer.question for ex in mine] == list(FOLLOW_UP)
+    assert [ex.answer.question for ex in other] == [
+        "Phương châm hành động của Đảng bộ CCQ nhiệm kỳ này là gì?"
+    ]
+    assert FOLLOW_UP[0] in mine[1].answer.standalone_question
+    assert "Câu hỏi đã tìm kiếm:" in chat[-1]["content"]
+
+
+@pytest.mark.integration
+def test_not_found_is_distinct_and_bad_questions_get_one_sentence(bot: Assistant) -> None:
+    from assistant import QuestionError
+
+    *_, (chat, panel, history) = handlers.ask(bot, "Giá vàng SJC hôm nay bán ra bao nhiêu một lượng?", [])
+    assert history[0].answer.refused
+    assert chat[-1]["content"].startswith("⚠️ **Không tìm thấy")
+    assert "vk-notfound" in panel
+    with pytest.raises(QuestionError):
+        list(handlers.ask(bot, "   ", []))
+
+
+@pytest.mark.integration
+def test_documents_are_listed_browsed_uploaded_and_removed(bot: Assistant, tmp_path: Path) -> None:
+    index = bot.index
+    rows = handlers.document_rows(index)
+    assert len(rows) == 9 and all(r[-1] == CORPUS.name for r in rows)
+    first = rows[0][0]
+    page = handlers.browse(index, first)
+    assert page.count('class="vk-para') == rows[0][5] and "<code>" in page
+    note = tmp_path / "ghi-chu-hoc-tap.txt"
+    note.write_text(
+        "GHI CHÚ HỌC TẬP\n\nChi bộ Văn phòng tổ chức học tập chuyên đề năm 2024 vào ngày 12 tháng 3.\n\n"
+        "Tham dự có 35 đảng viên.\n",
+        encoding="utf-8",
+    )
+    bad = tmp_path / "virus.exe"
+    bad.write_bytes(b"MZ")
+    big = tmp_path / "lon.txt"
+    big.write_text("Đảng viên. " * 200, encoding="utf-8")
+    steps: list[float] = []
+    result = handlers.ingest_files(index, [note, bad, big], 1000, lambda f, _: steps.append(f))
+    assert "Nạp xong 1/3 tệp" in result and "✓ **ghi-chu-hoc-tap.txt** (mới)" in result
+    assert "✗ **virus.exe**: loại tệp" in result and "✗ **lon.txt**: tệp lớn hơn" in result
+    assert steps == sorted(steps) and steps
+    added = [r for r in handlers.document_rows(index) if r[-1] == note.name]
+    assert len(added) == 1
+    assert "Đã gỡ tệp **ghi-chu-hoc-tap.txt**" in handlers.remove(index, added[0][0])
+    assert len(handlers.document_rows(index)) == 9
+    with pytest.raises(UserError):
+        handlers.ingest_files(index, [], 1000)
+
+
+@pytest.mark.integration
+def test_ratings_and_comments_on_real_answers_export_as_a_question_set(
+    bot: Assistant, tmp_path: Path
+) -> None:
+    from eval.questions import load_questions
+
+    store = FeedbackStore(tmp_path / "feedback.sqlite")
+    *_, (_, _, history) = handlers.ask(bot, FOLLOW_UP[0], [])
+    *_, (_, _, history) = handlers.ask(bot, FOLLOW_UP[1], history)
+    handlers.rate(bot, store, history, 1, True)
+    handlers.rate(bot, store, history, 3, False)
+    assert "Đã ghi nhận" in handlers.comment(bot, store, history, "thiếu tên huyện")
+    items = load_questions(handlers.export_questions(store))
+    assert [q.type for q in items] == ["factoid", "conversational"]
+    assert items[0].evidence and items[0].evidence[0] in history[0].answer.citations[0].text
+    assert items[1].history[0].content == FOLLOW_UP[0] and "thiếu tên huyện" in (items[1].note or "")
+    assert store.all()[0].settings["generator"] == "none"
+
+
+# -- the API of a launched app ----------------------------------------------------------------------
+
+
+@pytest.fixture
+def app_url(bot: Assistant, tmp_path_factory: pytest.TempPathFactory) -> str:
+    return launched(tmp_path_factory.getbasetemp() / "ui-corpus")
+
+
+@pytest.mark.integration
+def test_the_api_answers_with_citations_and_lists_documents(app_url: str) -> None:
+    from gradio_client import Client
+    from gradio_client.exceptions import AppError
+
+    client = Client(app_url, verbose=False)
+    answer: dict[str, Any] = client.predict(
+        "Đại hội Đảng bộ CCQ tỉnh lần thứ 18 khai mạc ngày nào?", [], "", "", api_name="/ask"
+    )
+    assert "20/8/2020" in answer["answer"] and answer["citations"][0]["reference"]
+    follow = client.predict(
+        FOLLOW_UP[1], [{"role": "user", "content": FOLLOW_UP[0]}], "", "", api_name="/ask"
+    )
+    assert FOLLOW_UP[0] in follow["standalone_question"]
+    documents = client.predict(api_name="/documents")
+    assert len(documents) >= 9 and {"id", "title", "kind", "number", "date", "paragraphs", "file"} <= set(
+        documents[0]
+    )
+    with pytest.raises(AppError) as error:
+        client.predict("Câu hỏi?", [], "", "không-có-văn-bản-này", api_name="/ask")
+    assert "Traceback" not in str(error.value) and "/" not in str(error.value)
+
+
+@pytest.mark.integration
+def test_a_login_is_asked_for_when_the_app_is_reachable_from_other_machines(
+    bot: Assistant, tmp_path: Path
+) -> None:
+    from gradio_client import Client
+
+    from ui.app import build, serve
+    from ui.auth import AuthError
+
+    users = tmp_path / "users.json"
+    settings = bot.settings.model_copy(update={"port": _free_port(), "host": "0.0.0.0", "users_file": users})
+    with pytest.raises(AuthError):
+        serve(settings, prevent_thread_lock=True)
+    add_user(users, "bcv", "mật khẩu dài")
+    app, url = serve(settings, build(settings, bot), prevent_thread_lock=True)
+    try:
+        local = url.replace("0.0.0.0", "127.0.0.1")
+        with pytest.raises(Exception):  # noqa: B017 - the client refuses in its own words
+            Client(local, verbose=False, auth=("bcv", "sai mật khẩu"))
+        client = Client(local, verbose=False, auth=("bcv", "mật khẩu dài"))
+        assert len(client.predict(api_name="/documents")) >= 9
+    finally:
+        app.close()

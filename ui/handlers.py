@@ -63,7 +63,7 @@ def ask(
         elif event.kind == "sentence":
             text += _glue(text, event.text) + event.text
         elif event.kind == "done" and event.answer is not None:
-            history.append(Exchange(uuid.uuid4().hex, event.answer, time.time(), doc))
+            history = [*history, Exchange(uuid.uuid4().hex, event.answer, time.time(), doc)]
             yield render.messages(history), render.sources_html(history), history
             return
         else:

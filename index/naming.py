@@ -7,12 +7,25 @@ import re
 from collections import Counter
 from collections.abc import Sequence
 
+from index.keywords import ABBREVIATIONS, has_diacritics, retone, tokenize
 from index.keywords import fold as strip_marks
 from ingest.records import Document
 
 _WORD = re.compile(r"\w+")
-# Words that every title shares: they name no document in particular.
-_GENERIC = {"cua", "ve", "va", "trinh", "tai", "cac", "so", "lan", "thu", "nhiem", "ky"}
+# Pairs are taken within a phrase: `xây dựng, chỉnh đốn` holds no pair `dựng chỉnh`.
+_PHRASE = re.compile(r"[^,.;:!?()\[\]\"“”'’|]+")
+# Words that every title shares: a pair of two of them names no document in particular.
+_GENERIC = {
+    "của", "về", "và", "trình", "tại", "các", "số", "lần", "thứ", "nhiệm", "kỳ", "đại", "hội", "đảng",
+    "bộ", "cơ", "quan", "tỉnh", "biểu", "báo", "cáo", "ban", "năm", "ngày", "thực", "hiện",
+}  # fmt: skip
+# How Vietnamese refers to a person by the given name (`chị Hồng`, `đồng chí Quế`).
+# `Chỉ thị số 05` is also called `Chỉ thị 05`.
+_NUMBER_WORD = re.compile(r"\b(?:số|so)\s+(?=\d)", re.IGNORECASE)
+_HONORIFICS = ("đồng chí", "đ/c", "ông", "bà", "anh", "chị", "cô", "chú")
+STRONG, WEAK = 2, 1
+"""How clearly a question names a document: by its title's opening, number or speaker; or by a pair of
+words that only its title holds."""
 
 
 def fold(text: str) -> str:
@@ -35,33 +48,85 @@ def resolve_document(ref: str, documents: Sequence[Document]) -> Document:
     return found[0]
 
 
-def _tokens(text: str) -> list[str]:
-    return [t for t in _WORD.findall(fold(text)) if t not in _GENERIC]
+def _words(text: str, folded: bool) -> list[list[str]]:
+    """The words of each phrase, abbreviations spelt out (`NQ` -> nghị quyết), numbers without
+    leading zeros, folded when the question was typed without diacritics."""
+    phrases = []
+    for phrase in _PHRASE.findall(_NUMBER_WORD.sub("", text)):
+        words: list[str] = []
+        for word in _WORD.findall(phrase):
+            expanded = ABBREVIATIONS.get(word)
+            if expanded and not phrase.isupper():
+                words.extend(expanded.split())
+            elif word.isdigit():
+                words.append(str(int(word)))
+            else:
+                words.append(retone(word.lower()))
+        phrases.append([strip_marks(w) for w in words] if folded else words)
+    return [p for p in phrases if p]
 
 
-def _aliases(doc: Document) -> list[str]:
-    return _tokens(f"{doc.title} {doc.number or ''} {doc.speaker or ''}")
+def _pairs(phrases: list[list[str]]) -> set[tuple[str, str]]:
+    return {(a, b) for words in phrases for a, b in itertools.pairwise(words)}
+
+
+def _runs(phrases: list[list[str]]) -> str:
+    return " | ".join(" ".join(words) for words in phrases)
+
+
+def _name(speaker: str | None) -> str:
+    """A speaker's name without their offices (`Lê Thị Thu Hồng, Phó Bí thư ...` -> the name)."""
+    return (speaker or "").split(",")[0].strip()
+
+
+def document_names(query: str, documents: Sequence[Document]) -> dict[str, int]:
+    """The documents a question names, each with how clearly (STRONG or WEAK).
+
+    Strong: the question holds the opening words of a title that no other title opens with (at least
+    three words, or the whole title), the document's number (`01-NQ/ĐH`), or its speaker's name
+    (in full, or the given name after a form of address: `chị Hồng`). Weak: a pair of words (not both
+    generic) that appears in one document's title and in no other's (`khai mạc`, `Chỉ thị 05`).
+    """
+    folded = not has_diacritics(query)
+    generic = {strip_marks(g) for g in _GENERIC} if folded else _GENERIC
+    phrases = _words(query, folded)
+    q_runs = f" {_runs(phrases)} "
+    q_pairs = _pairs(phrases)
+    q_codes = set(tokenize(query))
+    titles = {d.id: _words(d.title, folded) for d in documents}
+    heads = {i: (t[0] if t else []) for i, t in titles.items()}
+    pair_count: Counter[tuple[str, str]] = Counter()
+    for d in documents:
+        pair_count.update(_pairs(titles[d.id]) | _pairs(_words(_name(d.speaker), folded)))
+    names: dict[str, int] = {}
+    for d in documents:
+        head = heads[d.id]
+        for size in range(min(3, len(head)), len(head) + 1):
+            opening = head[:size]
+            if sum(h[:size] == opening for h in heads.values()) == 1:
+                break
+        else:
+            opening = []
+        number = [t for t in tokenize(d.number or "") if "-" in t]
+        person = [w for p in _words(_name(d.speaker), folded) for w in p]
+        addressed = person and any(
+            f" {' '.join(w for p in _words(h, folded) for w in p)} {person[-1]} " in q_runs
+            for h in _HONORIFICS
+        )
+        if (
+            (opening and f" {' '.join(opening)} " in q_runs)
+            or (number and number[0] in q_codes)
+            or (len(person) > 1 and f" {' '.join(person)} " in q_runs)
+            or addressed
+        ):
+            names[d.id] = STRONG
+            continue
+        own = _pairs(titles[d.id]) | _pairs(_words(_name(d.speaker), folded))
+        if any(pair_count[p] == 1 and not set(p) <= generic for p in own & q_pairs):
+            names[d.id] = WEAK
+    return names if len(names) < len(documents) else {}
 
 
 def named_documents(query: str, documents: Sequence[Document]) -> list[str]:
-    """Ids of the documents a question names ("theo Nghị quyết Đại hội", "báo cáo Chỉ thị 05", ...).
-
-    A document is named when the question holds the opening words of its title and no other title
-    opens the same way, or a word pair (`chỉ thị 05`, `thi đua`, `trung ương 4`) that appears in its
-    title (or number, or speaker) and in no other document's.
-    """
-    q = fold(query)
-    q_pairs = set(zip(_WORD.findall(q), _WORD.findall(q)[1:], strict=False))
-    aliases = {d.id: _aliases(d) for d in documents}
-    heads = Counter(" ".join(a[:4]) for a in aliases.values())
-    pair_count: Counter[tuple[str, str]] = Counter()
-    for tokens in aliases.values():
-        pair_count.update(set(itertools.pairwise(tokens)))
-    named = []
-    for doc_id, tokens in aliases.items():
-        head = " ".join(tokens[:4])
-        pairs = set(itertools.pairwise(tokens))
-        own_pairs = {p for p in pairs if pair_count[p] == 1} & q_pairs
-        if (heads[head] == 1 and head and head in q) or own_pairs:
-            named.append(doc_id)
-    return named if len(named) < len(documents) else []
+    """Ids of the documents a question names (`theo Nghị quyết Đại hội`, `báo cáo Chỉ thị 05`, ...)."""
+    return list(document_names(query, documents))

@@ -1,5 +1,5 @@
 """Hybrid ranking: dense and keyword results fused by weighted reciprocal rank, with the paragraphs of
-a document that the question names ranked higher."""
+a document that the question names ranked first."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from collections import defaultdict
 from collections.abc import Collection
 from typing import TYPE_CHECKING
 
-from index.naming import named_documents
+from index.naming import STRONG, WEAK, document_names
 from index.records import Hit
 from ingest.records import Document, Paragraph
 
@@ -22,8 +22,11 @@ if TYPE_CHECKING:
 RANKERS = ("dense", "keyword")
 _RRF = 30
 _WEIGHTS = {"dense": 0.7, "keyword": 1.0}
-_NAMED_BOOST = 1.2
-"""Score factor for paragraphs of a document the question names ("theo Nghị quyết Đại hội")."""
+_BOOST = {STRONG: 2.0, WEAK: 1.2}
+"""Score factors for paragraphs of a document the question names: clearly (its title's opening, number
+or speaker: "Nghị quyết Đại hội", "chị Hồng") or by a pair of words only its title holds. A factor of 2
+puts the named document's candidates first in most fusions; measured (README): strong 1.2 / 1.5 / 2 / 3
+gave hit@5 0.840 / 0.857 / 0.866 / 0.849 with weak 1.2, and a weak factor of 1.0 lost 0.01."""
 
 
 def hybrid(
@@ -50,9 +53,9 @@ def hybrid(
     if allowed is not None:
         rankings = {name: [i for i in ids if i in allowed] for name, ids in rankings.items()}
     fused = _fuse(rankings)
-    named = set(named_documents(query, list(documents.values()))) if allowed is None else set()
+    named = document_names(query, list(documents.values())) if allowed is None else {}
     scores = {
-        pid: score * (_NAMED_BOOST if pid in items and items[pid][1].id in named else 1.0)
+        pid: score * (_BOOST[named[items[pid][1].id]] if pid in items and items[pid][1].id in named else 1.0)
         for pid, (score, _) in fused.items()
     }
     hits = []

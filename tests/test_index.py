@@ -15,7 +15,9 @@ from pathlib import Path
 import pytest
 
 from index import Index, IndexConfig, IndexError_, StoreError
+from index.naming import STRONG, WEAK, document_names
 from ingest import load_file
+from ingest.records import Document
 from tests.conftest import CORPUS, ROOT
 
 pytestmark = [pytest.mark.integration, pytest.mark.usefixtures("embedder_ready")]
@@ -188,3 +190,34 @@ def test_a_chroma_server_is_shared_by_instances(chroma_server: str, tmp_path: Pa
 def test_a_dead_chroma_server_gives_one_clear_error(tmp_path: Path) -> None:
     with pytest.raises(StoreError, match="không kết nối được máy chủ Chroma"):
         Index(_config(tmp_path, f"http://127.0.0.1:{_free_port()}"))
+
+
+def _doc(title: str, number: str | None = None, speaker: str | None = None) -> Document:
+    return Document(id=title, title=title, kind="other", file="f.txt", number=number, speaker=speaker)
+
+
+_NAMED = [
+    _doc("NGHỊ QUYẾT Đại hội đại biểu Đảng bộ lần thứ XVIII", "01-NQ/ĐH"),
+    _doc("CHƯƠNG TRÌNH HÀNH ĐỘNG thực hiện Nghị quyết Đại hội Đảng bộ lần thứ XVIII", "03-CTr/ĐU"),
+    _doc("BÁO CÁO kết quả thực hiện Chỉ thị số 05-CT/TW về học tập", "292-BC/ĐU"),
+    _doc("BÁO CÁO kết quả thực hiện Nghị quyết Trung ương 4 về xây dựng, chỉnh đốn Đảng", "297-BC/ĐU"),
+    _doc("PHÁT BIỂU CỦA THƯỜNG TRỰC TỈNH ỦY", speaker="Lê Thị Thu Hồng, Phó Bí thư Thường trực Tỉnh ủy"),
+    _doc("PHÁT BIỂU BẾ MẠC ĐẠI HỘI", speaker="Thân Minh Quế, Bí thư Đảng ủy"),
+]
+
+
+@pytest.mark.parametrize(
+    ("question", "expected"),
+    [
+        ("Nghị quyết Đại hội chỉ ra những hạn chế nào?", {0: STRONG}),
+        ("NQ Đại hội đề ra những nhiệm vụ nào?", {0: STRONG}),  # abbreviation spelt out
+        ("nghi quyet dai hoi de ra nhung nhiem vu nao", {0: STRONG}),  # no diacritics
+        ("Văn bản 03-CTr/ĐU đặt chỉ tiêu gì?", {1: STRONG}),  # by number
+        ("Chị Hồng gợi ý những việc gì?", {4: STRONG}),  # speaker's given name
+        ("Báo cáo Chỉ thị 05 nêu gương ai?", {2: WEAK}),
+        ("Diễn văn nêu mấy nội dung chính?", {}),  # `dựng, chỉnh` is no pair, `chính` is not `chỉnh`
+        ("Cơ quan Đảng ủy gồm những ban nào?", {}),  # a speaker's office names no document
+    ],
+)
+def test_documents_named_in_a_question(question: str, expected: dict[int, int]) -> None:
+    assert document_names(question, _NAMED) == {_NAMED[i].id: s for i, s in expected.items()}

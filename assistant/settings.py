@@ -46,6 +46,31 @@ class Settings(BaseSettings):
     chroma_url: str | None = None
     """A Chroma server (http://host:port) shared by several instances; unset: embedded in the data folder."""
 
+    generator: str = "qwen2.5-coder-1.5b-instruct-q4_k_m"
+    """The local GGUF generator: a pulled model's name or a .gguf file; "none" answers extractively only."""
+
+    generator_url: str | None = None
+    """An OpenAI-compatible server (vLLM, Ollama, llama.cpp, TGI), e.g. http://gpu:8000/v1; used instead
+    of the local generator when set."""
+
+    generator_model: str | None = None
+    """The model name sent to that server (default: the server's first model)."""
+
+    generator_key: str | None = None
+    """The server's API key, if it wants one."""
+
+    generator_threads: int = 2
+    """CPU threads of the local generator."""
+
+    generator_ctx: int = 4096
+    """Context window (tokens) the local generator is loaded with; prompts are budgeted to fit it."""
+
+    generator_timeout_s: float = 120.0
+    """How long one generation may take before the answer falls back to extractive mode."""
+
+    answer_mode: Literal["auto", "extractive", "generative"] = "auto"
+    """Default answer mode: auto is generative when a generator is available, else extractive."""
+
     @property
     def max_bytes(self) -> int:
         return int(self.max_file_mb * 1_000_000)
@@ -59,6 +84,18 @@ class Settings(BaseSettings):
 
         pulled = {m.name: m.path for m in list_models(self.models_dir) if m.path is not None}
         return Path(pulled.get(self.embedder) or self.models_dir / self.embedder)
+
+    def generator_path(self) -> Path | None:
+        """Where the local GGUF generator is (None when generation is turned off with "none")."""
+        if self.generator.strip().lower() == "none":
+            return None
+        given = Path(self.generator).expanduser()
+        if given.is_file():
+            return given
+        from index.models import list_models
+
+        pulled = {m.name: m.path for m in list_models(self.models_dir) if m.path is not None}
+        return Path(pulled.get(self.generator) or self.models_dir / f"{self.generator}.gguf")
 
     def index_config(self) -> IndexConfig:
         from index import IndexConfig

@@ -10,6 +10,7 @@ from eval.harness import Answerer, EvalError, System, retrieval_query
 from eval.questions import Turn
 
 if TYPE_CHECKING:
+    from assistant import Assistant
     from assistant.settings import Settings
     from index import Index
 
@@ -40,9 +41,31 @@ def retrieval_system(settings: Settings) -> System:
     return _IndexRetrieval(index)
 
 
+class _AssistantSystem(_IndexRetrieval):
+    """Our assistant: retrieval as in retrieval mode, answers from `assistant.Assistant` in one mode."""
+
+    def __init__(self, assistant: Assistant, mode: str) -> None:
+        super().__init__(assistant.index)
+        self._assistant = assistant
+        self._mode = mode
+
+    def answer(self, question: str, history: Sequence[Turn]) -> dict[str, Any]:
+        result = self._assistant.ask(question, history, self._mode).as_dict()
+        result["standalone_question"] = result.get("standalone_question")
+        return result
+
+
 def answer_system(settings: Settings, mode: str) -> Answerer:
-    """Our assistant in `extractive` or `generative` mode (the answerer issue plugs in here)."""
-    raise EvalError(f"Chưa có bước trả lời ({mode}); hiện chỉ đánh giá được chế độ retrieval.")
+    """Our assistant in `extractive` or `generative` mode, over the index the settings point at."""
+    from assistant import Assistant
+
+    retrieval_system(settings)  # the same checks: an index that holds documents
+    assistant = Assistant(settings)
+    if mode == "generative" and "generative" not in assistant.modes():
+        raise EvalError(
+            "Không mở được mô hình sinh văn bản: hãy chạy 'vankien models pull' hoặc cấu hình máy chủ."
+        )
+    return _AssistantSystem(assistant, mode)
 
 
 def baseline_system(

@@ -1,0 +1,268 @@
+"""One answer being composed: the retrieved passages, the evidence decision, the checked sentences (quoted
+or generated) and the citations they carry."""
+
+from __future__ import annotations
+
+import re
+import threading
+from collections.abc import Iterator, Sequence
+from typing import TYPE_CHECKING
+
+from assistant import evidence
+from assistant.evidence import Scored, Span, Terms, Vocabulary, coverage, keys_of, sentences, terms_of
+from assistant.generative import ANSWER_TOKENS, Claim, Passage, build_messages, check, refused, sentences_of
+from assistant.question import Intent
+from assistant.records import NOT_FOUND, Answer, Citation
+from index.keywords import has_diacritics
+from ingest.records import Document, Paragraph
+
+if TYPE_CHECKING:
+    from assistant.generate import Generator
+    from index import Hit, Index
+
+RETRIEVE = 8
+"""Paragraphs retrieved per question."""
+PROMPT_PASSAGES = 6
+RELATED = 3
+MIN_CONTEXT = 0.55
+"""Least share of the question's weighted terms the best sentence (with its paragraph, section and
+document) must hold for the question to count as answered by the documents: below it, the assistant
+refuses. Calibrated on the project's question set (scripts/calibrate_refusal.py prints the curve)."""
+MAX_LIST_ITEMS = 15
+_CONTEXT_WEIGHT = 0.4
+"""Weight of the terms a follow-up carries over from the previous question, against the user's own."""
+_WORDS = re.compile(r"[^\W\d_]{2,}(?:\s+\S+){2}")
+_ENDS_SENTENCE = re.compile(r"[.!?…:;)\"”]\s*$")
+
+_vocabularies: dict[tuple[int, int], Vocabulary] = {}
+_vocabulary_lock = threading.Lock()
+
+
+def vocabulary(index: Index) -> Vocabulary:
+    """Term rarities over the whole index, rebuilt when the index changes."""
+    key = (id(index), index.store.revision())
+    with _vocabulary_lock:
+        if key not in _vocabularies:
+            texts = [p.text for d, _ in index.documents() for p in index.document(d.id).paragraphs]
+            _vocabularies.clear()
+            _vocabularies[key] = Vocabulary(texts)
+        return _vocabularies[key]
+
+
+def question_terms(query: str, own: str, vocab: Vocabulary) -> Terms:
+    """The user's own terms at full weight, the ones carried over from the conversation at less."""
+    folded = not has_diacritics(own)
+    mine = terms_of(own, vocab, folded)
+    if own == query:
+        return mine
+    carried = terms_of(query, vocab, folded)
+    weights = {t: w * _CONTEXT_WEIGHT for t, w in carried.weights.items()}
+    weights.update(mine.weights)
+    return Terms(weights, folded)
+
+
+class Composer:
+    """The state of one answer, from retrieval to citations."""
+
+    def __init__(self, index: Index, query: str, own: str, intent: Intent, doc: str | None = None) -> None:
+        self.index = index
+        self.query = query
+        self.intent = intent
+        self.hits: list[Hit] = index.search(query, k=RETRIEVE, doc=doc) if index.store.count() else []
+        self.vocabulary = vocabulary(index) if self.hits else Vocabulary([])
+        self.terms = question_terms(query, own, self.vocabulary)
+        self.passages = [self._passage(n, hit) for n, hit in enumerate(self.hits, start=1)]
+        self.scored: list[Scored] = evidence.score_sentences(
+            self.terms,
+            intent,
+            [(h.paragraph.id, h.paragraph.text, self._label(h)) for h in self.hits],
+            self._similarity,
+        )
+        self.claims: list[Claim] = []
+        self._numbers: dict[str, int] = {}
+        self.items = self._list_items() if intent.listing and self.answerable else None
+
+    @property
+    def answerable(self) -> bool:
+        """Whether the passages hold the question's terms and the kind of answer it asks for."""
+        good = [s for s in self.scored[:12] if s.context >= MIN_CONTEXT]
+        return bool(good) and (any(s.fits for s in good) or self.intent.listing)
+
+    @property
+    def listing(self) -> bool:
+        return self.items is not None
+
+    def _similarity(self, pairs: list[tuple[str, str]]) -> list[float]:
+        """Cosines of sentences (embedded with their context, cached on disk) to the question."""
+        embedder = self.index._embedder()  # the index's own embedder: same model, same vector cache
+        vectors = embedder.embed_documents([t for t, _ in pairs], [c for _, c in pairs])
+        query = embedder.embed_query(self.query)
+        return [float(x) for x in vectors @ query]
+
+    # -- passages ----------------------------------------------------------------------------------
+
+    def _label(self, hit: Hit) -> str:
+        section = " > ".join(hit.paragraph.section[-2:])
+        return f"{hit.document[:120]}; {section}" if section else hit.document[:120]
+
+    def _passage(self, n: int, hit: Hit) -> Passage:
+        p = hit.paragraph
+        parts = [(p.id, p.text)]
+        if not _ENDS_SENTENCE.search(p.text):
+            following = self._continuation(p)
+            if following is not None:
+                parts.append((following.id, following.text))
+        return Passage(n, self._label(hit), tuple(parts))
+
+    def _continuation(self, p: Paragraph) -> Paragraph | None:
+        if p.continues_in:
+            return self.index.paragraph(p.continues_in)[0]
+        after = [q for q in self.index.neighbours(p, 1) if q.ordinal == p.ordinal + 1]
+        return after[0] if after and after[0].kind in ("body", "list_item") else None
+
+    # -- extractive --------------------------------------------------------------------------------
+
+    def extract(self) -> None:
+        """Claims quoted verbatim: the whole list of a section, or the sentences that best answer."""
+        if not self.answerable:
+            return
+        if self.items is not None:
+            self.claims = [Claim(span.text.strip(), ((pid, span),)) for pid, span in self.items]
+            return
+        typed = self.intent.number or self.intent.person or self.intent.time
+        pool = [s for s in self.scored if s.fits] if typed else self.scored
+        best = (pool or self.scored)[0]
+        chosen = [best, *self._following(best)]
+        covered = keys_of(" ".join(s.span.text for s in chosen), self.terms.folded)
+        for s in self.scored[:10]:
+            if len(chosen) >= 3 or s.score < 0.8 * best.score:
+                break
+            if s in chosen:
+                continue
+            gain = coverage(self.terms, covered | keys_of(s.span.text, self.terms.folded))
+            if gain - coverage(self.terms, covered) >= 0.1:
+                chosen.append(s)
+                covered |= keys_of(s.span.text, self.terms.folded)
+        self.claims = [Claim(s.span.text.strip(), ((s.paragraph, s.span),)) for s in chosen]
+
+    def _following(self, best: Scored) -> list[Scored]:
+        """A sentence that announces a list ("... như sau:") brings the sentences after it."""
+        if not best.span.text.rstrip().endswith(":"):
+            return []
+        after = [s for s in self.scored if s.paragraph == best.paragraph and s.span.start > best.span.start]
+        return sorted(after, key=lambda s: s.span.start)[:4]
+
+    def _list_items(self) -> list[tuple[str, Span]] | None:
+        """The items of the section most of the top passages fall in, in document order."""
+        votes: dict[tuple[str, tuple[str, ...]], float] = {}
+        for rank, hit in enumerate(self.hits[:5]):
+            p = hit.paragraph
+            for depth in range(len(p.section), 0, -1):
+                key = (p.doc_id, p.section[:depth])
+                votes[key] = votes.get(key, 0.0) + 1.0 / (rank + 1) * (1.0 + 0.1 * depth)
+        for doc_id, section in sorted(votes, key=lambda k: -votes[k]):
+            members = [
+                p
+                for p in self.index.document(doc_id).paragraphs
+                if p.section[: len(section)] == section
+                and p.kind in ("body", "list_item", "heading")
+                and not (p.kind == "heading" and p.section == section)
+            ]
+            if len(members) < 2 and not (members and len(sentences(members[0].text)) >= 3):
+                continue
+            return _items(members)
+        return None
+
+    # -- generative --------------------------------------------------------------------------------
+
+    def generate(self, generator: Generator) -> Iterator[str]:
+        """Generated sentences, each shown once checked, with its citations numbered in order of use."""
+        budget = generator.context_window - ANSWER_TOKENS
+        messages, _ = build_messages(
+            self.query, self.passages[:PROMPT_PASSAGES], budget, generator.count_tokens
+        )
+        pieces = generator.stream(messages, max_tokens=ANSWER_TOKENS)
+        for sentence in sentences_of(pieces):
+            if refused(sentence):
+                continue
+            claim = check(sentence, self.passages[:PROMPT_PASSAGES], self.vocabulary)
+            if claim is None or any(c.text == claim.text for c in self.claims):
+                continue
+            self.claims.append(claim)
+            yield self._marked(claim)
+
+    # -- the answer --------------------------------------------------------------------------------
+
+    def _marked(self, claim: Claim) -> str:
+        for pid, _ in claim.backing:
+            self._numbers.setdefault(pid, len(self._numbers) + 1)
+        marks = "".join(f"[{self._numbers[pid]}]" for pid in dict.fromkeys(pid for pid, _ in claim.backing))
+        return f"{claim.text} {marks}"
+
+    def answer(self, asked: str, query: str, mode: str) -> Answer:
+        """The answer record: the checked claims with their citations, or a refusal with related passages."""
+        if not self.claims:
+            related = tuple(
+                self._citation(i, h.paragraph.id, _best_span(h.paragraph.text, self.terms))
+                for i, h in enumerate(self.hits[:RELATED], start=1)
+            )
+            return Answer(asked, query, NOT_FOUND, True, mode, related=related)
+        self._numbers.clear()
+        lines = [self._marked(c) for c in self.claims]
+        text = "\n".join(f"- {line}" for line in lines) if self.items is not None else " ".join(lines)
+        spans: dict[str, list[Span]] = {}
+        for claim in self.claims:
+            for pid, span in claim.backing:
+                spans.setdefault(pid, []).append(span)
+        citations = tuple(self._citation(n, pid, spans[pid][0]) for pid, n in self._numbers.items())
+        return Answer(asked, query, text, False, mode, citations=citations)
+
+    def _citation(self, n: int, pid: str, span: Span) -> Citation:
+        p, d = self.index.paragraph(pid)
+        return Citation(
+            n=n,
+            id=p.id,
+            document=d.title,
+            section=" > ".join(p.section),
+            file=p.file,
+            lines=p.lines,
+            text=p.text,
+            support=span.text.strip(),
+            reference=reference(p, d),
+            page=p.page,
+            ordinal=p.ordinal,
+        )
+
+
+def _items(members: Sequence[Paragraph]) -> list[tuple[str, Span]]:
+    """A section as list items: each paragraph's first sentence, or the sentences of a lone paragraph.
+
+    A bare number ("1.2.", "II.") is not an item: the sentence after it is.
+    """
+    worded = [(p.id, [s for s in sentences(p.text) if _WORDS.search(s.text)]) for p in members]
+    if len(members) <= 2:
+        spans = [(pid, s) for pid, found in worded for s in found]
+    else:
+        spans = [(pid, found[0]) for pid, found in worded if found]
+    return spans[:MAX_LIST_ITEMS]
+
+
+def _best_span(text: str, terms: Terms) -> Span:
+    spans = sentences(text) or [Span(0, len(text), text)]
+    return max(spans, key=lambda s: coverage(terms, keys_of(s.text, terms.folded)))
+
+
+def reference(p: Paragraph, d: Document) -> str:
+    """A reference a cadre can paste into a report: document, number and date, section, paragraph."""
+    title = d.title if len(d.title) <= 160 else d.title[:157].rstrip() + "..."
+    parts = [title]
+    if d.number:
+        parts.append(f"số {d.number}")
+    if d.date:
+        year, month, day = [*d.date.split("-"), "", ""][:3]
+        parts.append(f"ngày {int(day)}/{int(month)}/{year}" if day and month else f"năm {year}")
+    if p.section:
+        parts.append(f"mục “{' > '.join(p.section)}”")
+    parts.append(f"đoạn {p.ordinal}")
+    where = f"tệp {p.file}, dòng {p.lines[0]}–{p.lines[1]}" + (f", trang {p.page}" if p.page else "")
+    return f"{', '.join(parts)} ({where})."

@@ -1,0 +1,219 @@
+"""Evidence at the sentence level: which sentences of the retrieved paragraphs answer a question, and
+whether a claim is backed by the paragraph it cites (its numbers and key terms must be there)."""
+
+from __future__ import annotations
+
+import itertools
+import math
+import re
+from collections import Counter
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, replace
+
+from assistant.question import Intent
+from index.keywords import fold, has_diacritics, tokenize
+
+# A sentence ends at . ! ? followed by a capital, a digit, a dash or a bullet; a long one is also cut at
+# its semicolons, which in these documents separate the items of an inline list.
+_SENTENCE_END = re.compile(r"(?<=[.!?…])\s+(?=[\"“(\-–+•*\dA-ZÀ-ỸĐ])")
+_CLAUSE_END = re.compile(r"(?<=;)\s+")
+_LONG_SENTENCE = 320
+_NUMBER = re.compile(r"^\d")
+_UPPER = "A-ZĐÀÁẢÃẠĂẮẰẲẴẶÂẤẦẨẪẬÈÉẺẼẸÊẾỀỂỄỆÌÍỈĨỊÒÓỎÕỌÔỐỒỔỖỘƠỚỜỞỠỢÙÚỦŨỤƯỨỪỬỮỰỲÝỶỸỴ"
+# A person: two to four capitalised syllables after a title, or three or four on their own (Lê Thị Thu Hồng).
+_PERSON = re.compile(rf"(?:[Đđ]ồng chí|đ/c|[ÔôBb][nà]g?)\s+[{_UPPER}]\w*(?:\s+[{_UPPER}]\w*){{1,3}}")
+_NAME = re.compile(rf"(?<!\w)[{_UPPER}][^\W\d_{_UPPER}]+(?:\s+[{_UPPER}][^\W\d_{_UPPER}]+){{2,3}}(?!\w)")
+_TIME = re.compile(r"\d{1,2}/\d{1,2}/\d{4}|\bngày \d|\btháng \d|\bnăm \d{4}|\bquý [IV1-4]", re.IGNORECASE)
+
+# Question words and conversational glue: they say what is asked, not what it is about.
+_GLUE = """bao nhiêu mấy gì nào ai đâu sao thế vậy không chưa hỏi cho biết nêu là được có còn thì nhỉ ạ
+những các của và với về theo trong này đó ấy như nào hãy xin vui lòng tiếp trước câu"""
+QUESTION_WORDS = frozenset(fold(w) for w in _GLUE.split())
+
+
+@dataclass(frozen=True)
+class Span:
+    """A verbatim piece of a paragraph's text."""
+
+    start: int
+    end: int
+    text: str
+
+
+def sentences(text: str) -> list[Span]:
+    """The sentences of a paragraph as verbatim spans (long ones cut at their semicolons)."""
+    spans: list[Span] = []
+    for start, end in _cut(text, 0, len(text), _SENTENCE_END):
+        if end - start > _LONG_SENTENCE:
+            spans.extend(Span(a, b, text[a:b]) for a, b in _cut(text, start, end, _CLAUSE_END))
+        else:
+            spans.append(Span(start, end, text[start:end]))
+    return [s for s in spans if s.text.strip()]
+
+
+def _cut(text: str, start: int, end: int, pattern: re.Pattern[str]) -> Iterable[tuple[int, int]]:
+    at = start
+    for match in pattern.finditer(text, start, end):
+        yield at, match.start()
+        at = match.end()
+    yield at, end
+
+
+class Vocabulary:
+    """Document frequencies of normalised tokens over every indexed paragraph: how telling a term is."""
+
+    def __init__(self, texts: Iterable[str]) -> None:
+        self.df: Counter[str] = Counter()
+        self.n = 0
+        for text in texts:
+            self.n += 1
+            tokens = tokenize(text)
+            self.df.update(set(tokens) | {fold(t) for t in tokens})
+
+    def idf(self, token: str) -> float:
+        return math.log((self.n + 1) / (self.df.get(token, 0) + 0.5))
+
+
+@dataclass(frozen=True)
+class Terms:
+    """A question's (or a claim's) content terms with their weights, in the form they are matched."""
+
+    weights: dict[str, float]
+    folded: bool
+    """Matched without diacritics (the question was typed without them)."""
+
+    @property
+    def total(self) -> float:
+        return sum(self.weights.values())
+
+
+def terms_of(text: str, vocabulary: Vocabulary, folded: bool | None = None) -> Terms:
+    """Content terms of a text: its tokens and adjacent pairs minus question words, weighted by rarity."""
+    folded = not has_diacritics(text) if folded is None else folded
+    tokens = [fold(t) if folded else t for t in tokenize(text)]
+    kept = [t for t in tokens if fold(t) not in QUESTION_WORDS]
+    weights = {t: vocabulary.idf(t) for t in kept}
+    for a, b in itertools.pairwise(tokens):
+        if fold(a) not in QUESTION_WORDS and fold(b) not in QUESTION_WORDS:
+            weights[f"{a} {b}"] = 0.5 * (vocabulary.idf(a) + vocabulary.idf(b)) / 2
+    return Terms(weights, folded)
+
+
+def keys_of(text: str, folded: bool) -> set[str]:
+    """The terms a text offers for matching: its tokens and adjacent pairs."""
+    tokens = [fold(t) if folded else t for t in tokenize(text)]
+    return set(tokens) | {f"{a} {b}" for a, b in itertools.pairwise(tokens)}
+
+
+def coverage(terms: Terms, keys: set[str]) -> float:
+    """The weighted share of the terms found among the keys (1.0 when there are no terms)."""
+    total = terms.total
+    return sum(w for t, w in terms.weights.items() if t in keys) / total if total else 1.0
+
+
+def satisfies(intent: Intent, text: str) -> bool:
+    """Whether a text holds the kind of thing asked for (a number, a person, a time)."""
+    if intent.number and not any(_NUMBER.match(t) and "/" not in t[2:] for t in tokenize(text)):
+        return False
+    if intent.person and not (_PERSON.search(text) or _NAME.search(text)):
+        return False
+    return not (intent.time and not _TIME.search(text))
+
+
+@dataclass(frozen=True)
+class Scored:
+    """A candidate sentence of a retrieved paragraph, scored against the question."""
+
+    paragraph: str
+    """The paragraph's id."""
+    rank: int
+    span: Span
+    own: float
+    """Coverage of the question's terms by the sentence alone."""
+    context: float
+    """Coverage by the sentence with its paragraph, section and document title."""
+    fits: bool
+    """Whether the sentence holds the kind of answer asked for."""
+    counted: bool = False
+    """Whether it has a number just before the unit asked for ("bao nhiêu đại biểu": "246/248 đại biểu")."""
+    closeness: float = 0.0
+    """Its embedding's cosine to the question's, minus the best one among the candidates (<= 0)."""
+
+    @property
+    def score(self) -> float:
+        bonus = (0.15 if self.fits else 0.0) + (0.15 if self.counted else 0.0)
+        return (
+            0.5 * self.own + 0.35 * self.context + DENSE_WEIGHT * self.closeness + bonus - 0.015 * self.rank
+        )
+
+
+DENSE_WEIGHT = 1.0
+
+
+def score_sentences(
+    terms: Terms,
+    intent: Intent,
+    passages: Sequence[tuple[str, str, str]],
+    similarity: Callable[[list[tuple[str, str]]], list[float]] | None = None,
+) -> list[Scored]:
+    """Every sentence of the passages (id, text, context), best first.
+
+    `similarity`, given (sentence, context) pairs, returns each one's cosine to the question.
+    """
+    out = []
+    for rank, (pid, text, context) in enumerate(passages):
+        around = keys_of(f"{context}\n{text}", terms.folded)
+        for span in sentences(text):
+            own = keys_of(span.text, terms.folded)
+            out.append(
+                Scored(
+                    pid,
+                    rank,
+                    span,
+                    coverage(terms, own),
+                    coverage(terms, own | around),
+                    satisfies(intent, span.text),
+                    counts(intent, span.text),
+                )
+            )
+    if similarity is not None and out:
+        contexts = {pid: context for pid, _, context in passages}
+        cosines = similarity([(s.span.text, contexts[s.paragraph]) for s in out])
+        top = max(cosines)
+        out = [replace(s, closeness=c - top) for s, c in zip(out, cosines, strict=True)]
+    return sorted(out, key=lambda s: -s.score)
+
+
+def counts(intent: Intent, text: str) -> bool:
+    """Whether the text gives a number for the unit asked for, with at most two words between them."""
+    if not intent.unit:
+        return False
+    words = fold(text.lower()).split()
+    unit = intent.unit.split()
+    for i, word in enumerate(words):
+        if word[:1].isdigit():
+            after = words[i + 1 : i + 3 + len(unit)]
+            if any(after[j : j + len(unit)] == unit for j in range(len(after))):
+                return True
+    return False
+
+
+def numbers_of(text: str) -> set[str]:
+    """The numbers, dates and codes of a text in normalised form (`4.587` and `4587` are one)."""
+    return {t for t in tokenize(text) if _NUMBER.match(t)}
+
+
+def support(claim: str, paragraph: str, vocabulary: Vocabulary, threshold: float = 0.6) -> Span | None:
+    """The sentence of a paragraph that backs a claim, or None when the paragraph does not back it.
+
+    Backed means every number of the claim is in the paragraph and most of the claim's content terms
+    (weighted by rarity) are too; the span returned is the paragraph's sentence sharing most of them.
+    """
+    if not numbers_of(claim) <= numbers_of(paragraph):
+        return None
+    terms = terms_of(claim, vocabulary, folded=False)
+    unigrams = Terms({t: w for t, w in terms.weights.items() if " " not in t}, False)
+    if coverage(unigrams, keys_of(paragraph, False)) < threshold:
+        return None
+    spans = sentences(paragraph)
+    return max(spans, key=lambda s: coverage(terms, keys_of(s.text, False))) if spans else None

@@ -5,19 +5,24 @@ BIN       := $(VENV)/bin
 STAMP     := $(VENV)/.installed
 CORPUS    := data/corpus
 
-.PHONY: run test check install bench bench-scale clean-venv
+.PHONY: run test check install browser bench bench-scale clean-venv
 
 run: install
 	$(BIN)/vankien models pull embeddinggemma-300m
 	$(BIN)/vankien ingest $(CORPUS)
+	$(BIN)/vankien serve
 
-test: install
+test: install browser
 	$(BIN)/ruff format --check .
 	$(BIN)/ruff check .
 	$(BIN)/mypy
 	$(BIN)/pytest
 
 check: test
+
+# The browser tests drive Debian's chromium through Playwright (Playwright's own browser download is never used).
+browser:
+	test -x /usr/bin/chromium || (apt-get update && apt-get install -y chromium)
 
 install: $(STAMP)
 

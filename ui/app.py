@@ -144,6 +144,7 @@ def build(settings: Settings, assistant: Assistant | None = None) -> gr.Blocks:
                     headers=handlers.DOCUMENT_HEADERS,
                     interactive=False,
                     wrap=True,
+                    column_widths=["9%", "43%", "9%", "9%", "8%", "6%", "16%"],
                     elem_id="vk-docs",
                     label="Các văn bản đã nạp",
                 )
@@ -183,6 +184,7 @@ def build(settings: Settings, assistant: Assistant | None = None) -> gr.Blocks:
         )
         chat.like(like, [history], None, **private)
         new.click(lambda: ([], render.sources_html([]), []), None, [chat, sources, history], **private)
+        chat.clear(lambda: (render.sources_html([]), []), None, [sources, history], **private)
         for button, fmt in ((to_md, "md"), (to_docx, "docx")):
             button.click(
                 guarded(lambda h, f=fmt: gr.update(value=str(handlers.export(h, f)), visible=True)),

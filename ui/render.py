@@ -124,7 +124,7 @@ def _card(c: Citation, turn: int, related: bool) -> str:
         f"{e(location(c))} · <code>{e(c.id)}</code></div></div>"
         f'<p class="vk-text">{highlight(c.text, c.support)}</p>'
         f'<div class="vk-ref"><span>{e(c.reference)}</span> '
-        f'<button class="vk-copy" type="button" data-copy="{e(c.reference)}">📋 Sao chép trích dẫn</button>'
+        f'<button class="vk-copy" type="button" data-copy="{e(c.reference)}">Sao chép trích dẫn</button>'
         "</div></div>"
     )
 

@@ -17,7 +17,8 @@ CSS = """
 .vk-text mark { background: #fde68a; color: inherit; padding: 0 2px; }
 .vk-ref { font-size: 0.85em; display: flex; gap: 8px; align-items: center; justify-content: space-between; }
 .vk-copy { border: 1px solid var(--border-color-primary); border-radius: 6px; padding: 2px 8px;
-  cursor: pointer; white-space: nowrap; background: var(--button-secondary-background-fill); }
+  cursor: pointer; white-space: nowrap; background: var(--button-secondary-background-fill);
+  font: inherit; font-size: 0.95em; }
 .vk-empty { color: var(--body-text-color-subdued); padding: 12px; }
 .vk-doc h3 { margin-top: 0; }
 .vk-section { font-weight: 600; margin: 14px 0 6px; }

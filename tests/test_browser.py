@@ -1,0 +1,108 @@
+"""The app in a real headless browser (Debian's chromium driven by Playwright) on the bundled corpus."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import pytest
+
+from tests.test_ui import corpus_assistant, launched
+
+if TYPE_CHECKING:
+    from playwright.sync_api import Browser, Page
+
+CHROMIUM = Path("/usr/bin/chromium")
+ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+QUESTION = "Đại hội Đảng bộ CCQ tỉnh lần thứ 18 khai mạc ngày nào?"
+OTHER = "Phương châm hành động của Đảng bộ CCQ nhiệm kỳ này là gì?"
+WAIT_MS = 120_000
+
+pytestmark = pytest.mark.integration
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Browser]:
+    from playwright.sync_api import sync_playwright
+
+    if not CHROMIUM.exists():
+        pytest.fail("chromium is missing: run 'make browser' (apt-get install -y chromium)")
+    with sync_playwright() as p:
+        chromium = p.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
+        yield chromium
+        chromium.close()
+
+
+@pytest.fixture
+def folder(embedder_ready: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return tmp_path_factory.getbasetemp() / "ui-corpus"
+
+
+def _open(browser: Browser, url: str) -> Page:
+    page = browser.new_context(viewport={"width": 1400, "height": 1000}).new_page()
+    page.goto(url)
+    page.locator("#vk-question textarea, #vk-question input").first.wait_for(timeout=WAIT_MS)
+    return page
+
+
+def _ask(page: Page, question: str) -> None:
+    box = page.locator("#vk-question textarea, #vk-question input").first
+    box.fill(question)
+    box.press("Enter")
+
+
+def test_a_question_gets_a_cited_answer_and_a_filled_sources_panel(
+    browser: Browser, folder: Path, tmp_path: Path
+) -> None:
+    url = launched(folder)
+    page = _open(browser, url)
+    assert page.get_by_text(QUESTION[:30]).first.is_visible()  # an example question on the empty chat
+    _ask(page, QUESTION)
+    page.locator('#vk-chat a[href^="#nguon-1-"]').first.wait_for(timeout=WAIT_MS)
+    answer = page.locator("#vk-chat .message-row, #vk-chat .message").last.inner_text()
+    assert "20/8/2020" in page.locator("#vk-chat").inner_text(), answer
+    card = page.locator("#vk-sources .vk-source").first
+    assert card.locator("mark").count() == 1
+    assert "Đoạn số:" in card.inner_text() and "dòng" in card.inner_text()
+    page.locator('#vk-chat a[href^="#nguon-1-"]').first.click()
+    page.wait_for_timeout(300)
+    assert "vk-flash" in (card.get_attribute("class") or "")
+    page.screenshot(path=str(tmp_path / "app.png"), full_page=True)
+
+    other = _open(browser, url)  # another session: its own conversation only
+    _ask(other, OTHER)
+    other.locator('#vk-chat a[href^="#nguon-1-"]').first.wait_for(timeout=WAIT_MS)
+    assert QUESTION not in other.locator("#vk-chat").inner_text()
+    assert OTHER not in page.locator("#vk-chat").inner_text()
+    other.screenshot(path=str(tmp_path / "other-session.png"))
+
+
+def test_an_uploaded_file_is_ingested_and_listed(browser: Browser, folder: Path, tmp_path: Path) -> None:
+    note = tmp_path / "ghi-chu-sinh-hoat-chi-bo.txt"
+    note.write_text(
+        "GHI CHÚ SINH HOẠT CHI BỘ\n\nChi bộ Phòng Tổng hợp sinh hoạt chuyên đề tháng 5 năm 2024 về "
+        "học tập và làm theo tư tưởng, đạo đức, phong cách Hồ Chí Minh.\n\nCó 18 đảng viên tham dự.\n",
+        encoding="utf-8",
+    )
+    page = _open(browser, launched(folder))
+    try:
+        page.get_by_role("tab", name="Văn bản").click()
+        page.locator("#vk-upload input[type=file]").set_input_files(str(note))
+        page.locator("#vk-ingest").click()
+        page.get_by_text("Nạp xong 1/1 tệp").wait_for(timeout=WAIT_MS)
+        page.locator("#vk-docs").get_by_text(note.name).first.wait_for(timeout=WAIT_MS)
+        page.screenshot(path=str(tmp_path / "documents.png"), full_page=True)
+    finally:
+        index = corpus_assistant(folder).index
+        if any(d.file == note.name for d, _ in index.documents()):
+            index.remove(note.name)

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import time
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 import pytest
 
 from tests.test_ui import corpus_assistant, launched
+from ui.feedback import FeedbackStore
 
 if TYPE_CHECKING:
     from playwright.sync_api import Browser, Page
@@ -55,6 +57,13 @@ def _open(browser: Browser, url: str) -> Page:
     return page
 
 
+def _until(check: Callable[[], bool], seconds: float = 20) -> None:
+    deadline = time.monotonic() + seconds
+    while not check():
+        assert time.monotonic() < deadline, "timed out"
+        time.sleep(0.2)
+
+
 def _ask(page: Page, question: str) -> None:
     box = page.locator("#vk-question textarea, #vk-question input").first
     box.fill(question)
@@ -79,8 +88,15 @@ def test_a_question_gets_a_cited_answer_and_a_filled_sources_panel(
     assert "vk-flash" in (card.get_attribute("class") or "")
     page.screenshot(path=str(tmp_path / "app.png"), full_page=True)
 
-    other = _open(browser, url)  # another session: its own conversation only
-    _ask(other, OTHER)
+    page.locator("#vk-chat").get_by_role("button", name="Like").last.click()
+    rated = FeedbackStore(folder / "feedback.sqlite")
+    _until(lambda: any(r.question == QUESTION and r.rating == 1 for r in rated.all()))
+    page.get_by_role("button", name="Xuất DOCX").click()
+    page.locator("#vk-export a").first.wait_for(timeout=WAIT_MS)
+    assert ".docx" in page.locator("#vk-export").inner_text()
+
+    other = _open(browser, url)  # another session, started from an example question: its own chat only
+    other.locator("#vk-chat").get_by_text(OTHER).first.click()
     other.locator('#vk-chat a[href^="#nguon-1-"]').first.wait_for(timeout=WAIT_MS)
     assert QUESTION not in other.locator("#vk-chat").inner_text()
     assert OTHER not in page.locator("#vk-chat").inner_text()
@@ -97,8 +113,9 @@ def test_an_uploaded_file_is_ingested_and_listed(browser: Browser, folder: Path,
     page = _open(browser, launched(folder))
     try:
         page.get_by_role("tab", name="Văn bản").click()
-        page.locator("#vk-upload input[type=file]").set_input_files(str(note))
-        page.locator("#vk-ingest").click()
+        with page.expect_file_chooser() as chooser:
+            page.locator("#vk-upload").click()
+        chooser.value.set_files(str(note))
         page.get_by_text("Nạp xong 1/1 tệp").wait_for(timeout=WAIT_MS)
         page.locator("#vk-docs").get_by_text(note.name).first.wait_for(timeout=WAIT_MS)
         page.screenshot(path=str(tmp_path / "documents.png"), full_page=True)

@@ -102,7 +102,7 @@ def build(settings: Settings, assistant: Assistant | None = None) -> gr.Blocks:
                     with gr.Row():
                         mode = gr.Radio(
                             [(MODE_LABELS.get(m, m), m) for m in modes],
-                            value=modes[-1],
+                            value=settings.answer_mode if settings.answer_mode in modes else modes[-1],
                             label="Cách trả lời",
                             elem_id="vk-mode",
                         )
@@ -148,16 +148,14 @@ def build(settings: Settings, assistant: Assistant | None = None) -> gr.Blocks:
                     elem_id="vk-docs",
                     label="Các văn bản đã nạp",
                 )
-                with gr.Row():
-                    files = gr.File(
-                        label=f"Nạp tài liệu (.txt, .md, .pdf, .docx; tối đa {limit:g} MB mỗi tệp)",
-                        file_count="multiple",
-                        file_types=list(handlers.UPLOAD_TYPES),
-                        elem_id="vk-upload",
-                    )
-                    with gr.Column():
-                        load = gr.Button("Nạp và lập chỉ mục", variant="primary", elem_id="vk-ingest")
-                        loaded = gr.Markdown(elem_id="vk-ingest-result")
+                files = gr.UploadButton(
+                    f"Chọn tệp để nạp (.txt, .md, .pdf, .docx; tối đa {limit:g} MB mỗi tệp)",
+                    file_count="multiple",
+                    file_types=list(handlers.UPLOAD_TYPES),
+                    variant="primary",
+                    elem_id="vk-upload",
+                )
+                loaded = gr.Markdown(elem_id="vk-ingest-result")
                 with gr.Row():
                     gone = gr.Dropdown([], label="Gỡ văn bản (gỡ cả tệp chứa nó)", scale=3)
                     remove = gr.Button("Gỡ", variant="stop", scale=1)
@@ -174,13 +172,15 @@ def build(settings: Settings, assistant: Assistant | None = None) -> gr.Blocks:
 
         lists = [table, doc, gone, pick]
         private: dict[str, Any] = {"api_visibility": "private"}
+        # Answers share one limit, chat and API alike; the rest of the page stays responsive meanwhile.
+        answering: dict[str, Any] = {"concurrency_limit": 4, "concurrency_id": "answer", **private}
         app.load(refresh, None, lists, **private)
         for trigger in (question.submit, send.click):
             trigger(lambda q: ("", q), [question], [question, asked], queue=False, **private).then(
-                respond, [asked, history, mode, doc], [chat, sources, history], concurrency_limit=4, **private
+                respond, [asked, history, mode, doc], [chat, sources, history], **answering
             )
         chat.example_select(example, None, asked, **private).then(
-            respond, [asked, history, mode, doc], [chat, sources, history], concurrency_limit=4, **private
+            respond, [asked, history, mode, doc], [chat, sources, history], **answering
         )
         chat.like(like, [history], None, **private)
         new.click(lambda: ([], render.sources_html([]), []), None, [chat, sources, history], **private)
@@ -198,7 +198,7 @@ def build(settings: Settings, assistant: Assistant | None = None) -> gr.Blocks:
             remark_status,
             **private,
         ).then(lambda: "", None, remark, **private)
-        load.click(upload, [files], loaded, concurrency_limit=1, **private).then(
+        files.upload(upload, [files], loaded, concurrency_limit=1, **private).then(
             refresh, None, lists, **private
         )
         remove.click(guarded(lambda d: handlers.remove(index, d)), [gone], removed, **private).then(
@@ -221,7 +221,7 @@ def build(settings: Settings, assistant: Assistant | None = None) -> gr.Blocks:
             keys = ["id", "title", "kind", "number", "date", "paragraphs", "file"]
             return [dict(zip(keys, row, strict=True)) for row in rows]
 
-        api(api_ask, api_name="ask", concurrency_limit=4)
+        api(api_ask, api_name="ask", concurrency_limit=4, concurrency_id="answer")
         api(api_documents, api_name="documents")
     app.queue(default_concurrency_limit=2)
     return app  # type: ignore[no-any-return]

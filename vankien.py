@@ -221,6 +221,94 @@ def search(
         typer.echo(f"   {p.text[:300]}")
 
 
+ModeOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--mode", help="extractive (trích nguyên văn) hoặc generative (mô hình sinh); mặc định: tự chọn."
+    ),
+]
+DocOpt = Annotated[
+    str | None, typer.Option("--doc", help="Chỉ trả lời từ văn bản này (mã hoặc một phần tên).")
+]
+
+
+@app.command()
+def ask(
+    question: Annotated[str, typer.Argument(help="Câu hỏi bằng tiếng Việt.")],
+    mode: ModeOpt = None,
+    doc: DocOpt = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Hỏi một câu: câu trả lời ngắn, mỗi ý kèm đoạn văn được trích dẫn."""
+    from assistant import Assistant
+
+    assistant = Assistant(_settings())
+    if as_json:
+        result = assistant.ask(question, mode=mode, doc=doc)
+        typer.echo(json.dumps(result.as_dict(), ensure_ascii=False, indent=2))
+        return
+    _print_stream(assistant, question, [], mode, doc)
+
+
+@app.command()
+def chat(mode: ModeOpt = None, doc: DocOpt = None) -> None:
+    """Hỏi đáp nhiều lượt (gõ /sources để xem nguồn, /reset để bắt đầu lại, /quit để thoát)."""
+    from assistant import Assistant, QuestionError, Turn
+
+    assistant = Assistant(_settings())
+    history: list[Turn] = []
+    last = None
+    typer.echo("Hỏi đáp văn kiện: /sources xem nguồn, /reset bắt đầu lại, /quit thoát.")
+    while True:
+        try:
+            line = input("\n> ").strip()
+        except (EOFError, KeyboardInterrupt):
+            break
+        if line in ("/quit", "/exit"):
+            break
+        if line == "/reset":
+            history, last = [], None
+            typer.echo("Đã bắt đầu cuộc hỏi đáp mới.")
+            continue
+        if line == "/sources":
+            _print_sources(last.citations or last.related if last else ())
+            continue
+        if not line:
+            continue
+        try:
+            last = _print_stream(assistant, line, history, mode, doc)
+        except QuestionError as exc:
+            typer.secho(str(exc), fg=typer.colors.RED)
+            continue
+        history = [*history, Turn("user", line), Turn("assistant", last.answer)][-12:]
+
+
+def _print_stream(assistant: Any, question: str, history: Any, mode: str | None, doc: str | None) -> Any:
+    """Print an answer sentence by sentence as it is checked; return the answer record."""
+    result = None
+    for event in assistant.stream(question, history, mode=mode, doc=doc):
+        if event.kind == "standalone":
+            typer.secho(f"(Câu hỏi được hiểu là: {event.text})", fg=typer.colors.BRIGHT_BLACK)
+        elif event.kind == "sentence":
+            typer.echo(event.text)
+        else:
+            result = event.answer
+    assert result is not None
+    if result.notice:
+        typer.secho(result.notice, fg=typer.colors.YELLOW)
+    _print_sources(result.citations if not result.refused else result.related, related=result.refused)
+    return result
+
+
+def _print_sources(citations: Any, related: bool = False) -> None:
+    if not citations:
+        return
+    typer.echo("\nCác đoạn có thể liên quan:" if related else "\nNguồn:")
+    for c in citations:
+        typer.echo(f"[{c.n}] {c.reference}")
+        typer.secho(f"    «{c.support[:300]}»", fg=typer.colors.BRIGHT_BLACK)
+
+
 @app.command()
 def status(as_json: JsonOpt = False) -> None:
     """Tình trạng chỉ mục: văn bản, đoạn, mô hình, nơi lưu và dung lượng."""

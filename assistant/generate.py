@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import atexit
+import contextlib
 import threading
 import time
 from collections.abc import Iterator, Sequence
@@ -45,6 +47,17 @@ class Generator(Protocol):
 # would double the memory, and llama.cpp's context is not safe to use from two threads at once, so each
 # model carries the lock that one generation holds from its first to its last token.
 _LOADED: dict[tuple[Path, int, int], tuple[Any, threading.Lock]] = {}
+
+
+@atexit.register
+def _close_models() -> None:
+    """Free loaded models before the interpreter tears down the modules their destructors need."""
+    for llm, _ in list(_LOADED.values()):
+        with contextlib.suppress(Exception):
+            llm.close()
+    _LOADED.clear()
+
+
 _LOADING = threading.Lock()
 
 

@@ -112,7 +112,7 @@ def _take_markers(head: str, rest: str) -> tuple[str, str]:
     """Markers written after the full stop belong to the sentence before it."""
     match = re.match(r"(\s*\[\d+(?:\s*[,;]\s*\d+)*\])+", rest)
     if match:
-        return head + match.group(), rest[match.end() :].lstrip()
+        return f"{head} {match.group().strip()}", rest[match.end() :].lstrip()
     return head, rest
 
 

@@ -1,0 +1,319 @@
+"""The answerer: questions checked, answers built only from cited paragraphs, refusals, follow-ups, lists,
+generation through the real small model and through OpenAI-compatible servers that fail."""
+
+from __future__ import annotations
+
+import json
+import re
+import socket
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from assistant import NOT_FOUND, Answer, Assistant, QuestionError, Turn
+from assistant.evidence import Vocabulary, numbers_of, sentences
+from assistant.generate import LocalGenerator, OpenAIGenerator
+from assistant.generative import Passage, check, sentences_of
+from assistant.question import accepts_rewrite, check_question, intent, is_vietnamese, standalone
+from assistant.settings import Settings
+from tests.conftest import CORPUS
+
+# -- the question side (pure functions) ------------------------------------------------------------
+
+
+@pytest.mark.parametrize("text", ["", "   \n\t ", "?!...", "x" * 1001])
+def test_empty_absurd_or_huge_questions_get_one_clear_message(text: str) -> None:
+    with pytest.raises(QuestionError) as caught:
+        check_question(text)
+    assert "\n" not in str(caught.value) and len(str(caught.value)) < 200
+
+
+@pytest.mark.parametrize(
+    ("text", "vietnamese"),
+    [
+        ("Đại hội bầu bao nhiêu đồng chí?", True),
+        ("dai hoi bau bao nhieu dong chi vao ban chap hanh", True),
+        ("BCH khóa XVIII", True),
+        ("05-CT/TW", True),
+        ("How many hospitals does the province have?", False),
+        ("Wie viele Delegierte waren anwesend?", False),
+        ("大会选举了多少人？", False),
+        ("Сколько делегатов?", False),
+    ],
+)
+def test_questions_in_other_languages_are_recognised(text: str, vietnamese: bool) -> None:
+    assert is_vietnamese(text) is vietnamese
+
+
+def test_the_kind_of_answer_is_read_from_the_question_words() -> None:
+    assert intent("Đại hội bầu bao nhiêu đồng chí?").unit == "dong chi"
+    assert intent("Ai ký văn bản?").person
+    assert intent("Đại hội khai mạc ngày nào?").time
+    assert intent("Nghị quyết nêu những hạn chế nào?").listing
+    assert not intent("Theo chỉ thị nào của Bộ Chính trị, đại hội các cấp được tổ chức?").listing
+
+
+def test_a_follow_up_keeps_the_users_words_and_carries_the_previous_question() -> None:
+    history = [
+        Turn("user", "Nghị quyết đặt chỉ tiêu kết nạp bao nhiêu đảng viên?"),
+        Turn("assistant", "150."),
+    ]
+    rewritten = standalone("Còn chỉ tiêu cơ quan văn hóa thì sao?", history)
+    assert "Chỉ tiêu cơ quan văn hóa thì sao?" in rewritten and "kết nạp bao nhiêu đảng viên" in rewritten
+    assert standalone("Đại hội khai mạc ngày nào?", []) == "Đại hội khai mạc ngày nào?"
+    # A generator's rewrite is taken only if it keeps the user's terms and brings none from elsewhere.
+    assert accepts_rewrite(
+        "Chỉ tiêu cơ quan văn hóa của nghị quyết là bao nhiêu?", "Còn cơ quan văn hóa?", history
+    )
+    assert not accepts_rewrite("Bao nhiêu bệnh viện?", "Còn cơ quan văn hóa?", history)
+
+
+# -- sentences and checks (pure functions) ---------------------------------------------------------
+
+
+def test_sentences_are_verbatim_spans() -> None:
+    text = "Đại hội bầu 24 đồng chí. Ban Thường vụ có 06 đồng chí; Bí thư và 02 Phó Bí thư."
+    spans = sentences(text)
+    assert [s.text for s in spans] == [
+        "Đại hội bầu 24 đồng chí.",
+        "Ban Thường vụ có 06 đồng chí; Bí thư và 02 Phó Bí thư.",
+    ]
+    assert all(text[s.start : s.end] == s.text for s in spans)
+
+
+def test_generated_sentences_are_released_whole_with_their_markers() -> None:
+    pieces = ["Đại hội bầu 24", " đồng chí.", " [1] Ban Thường", " vụ có 06 đồng chí [2]. Hết"]
+    assert list(sentences_of(iter(pieces))) == [
+        "Đại hội bầu 24 đồng chí. [1]",
+        "Ban Thường vụ có 06 đồng chí [2].",
+        "Hết",
+    ]
+
+
+def test_a_claim_stands_only_on_a_passage_holding_its_numbers_and_terms() -> None:
+    texts = ["Đại hội đã bầu 24 đồng chí vào Ban Chấp hành.", "Ban Thường vụ gồm 06 đồng chí.", "Khác hẳn."]
+    vocabulary = Vocabulary(texts)
+    passages = [Passage(i + 1, "văn bản", (("p" + str(i), t),)) for i, t in enumerate(texts)]
+    backed = check("Đại hội bầu 24 đồng chí vào Ban Chấp hành [1].", passages, vocabulary)
+    assert backed is not None and backed.backing[0][0] == "p0"
+    misnumbered = check("Ban Thường vụ gồm 06 đồng chí [1].", passages, vocabulary)
+    assert misnumbered is not None and misnumbered.backing[0][0] == "p1"  # re-attached to the right one
+    assert check("Đại hội đã bầu 25 đồng chí vào Ban Chấp hành [1].", passages, vocabulary) is None
+    assert check("Tỉnh có 12 bệnh viện tuyến tỉnh [1].", passages, vocabulary) is None
+    assert check(f"{NOT_FOUND} [1]", passages, vocabulary) is None
+
+
+# -- answers over the bundled corpus ----------------------------------------------------------------
+
+
+@pytest.fixture(scope="session")
+def bot(embedder_ready: Path, tmp_path_factory: pytest.TempPathFactory) -> Assistant:
+    """The real assistant (generation off) over the indexed bundled corpus, shared by these tests."""
+    from ingest import load_file
+
+    assistant = Assistant(Settings(data_dir=tmp_path_factory.mktemp("answers"), generator="none"))
+    assistant.index.add([load_file(CORPUS)])
+    return assistant
+
+
+def _checked(answer: Answer) -> None:
+    """Every citation's support is verbatim in its paragraph; every number said is in a cited paragraph."""
+    assert not answer.refused and answer.citations
+    cited = " ".join(c.text for c in answer.citations)
+    for c in answer.citations:
+        assert c.support and c.support in c.text
+        assert f"[{c.n}]" in answer.answer
+        assert c.reference.startswith(c.document[:40]) and f"đoạn {c.ordinal}" in c.reference
+    assert numbers_of(re.sub(r"\[\d+\]", "", answer.answer)) <= numbers_of(cited)
+
+
+@pytest.mark.integration
+def test_an_extractive_answer_quotes_and_cites_the_paragraph_holding_the_fact(bot: Assistant) -> None:
+    answer = bot.ask("Đại hội đã bầu bao nhiêu đồng chí vào Ban Chấp hành Đảng bộ?", mode="extractive")
+    _checked(answer)
+    assert "24 đồng chí" in answer.answer and answer.mode == "extractive"
+    record = answer.as_dict()
+    assert {"question", "standalone_question", "answer", "refused", "mode", "latency_ms", "related"} <= set(
+        record
+    )
+    first = record["citations"][0]
+    assert {"n", "id", "document", "section", "file", "lines", "text", "support"} <= set(first)
+    assert "/" not in first["file"] and len(first["lines"]) == 2
+    assert set(record["latency_ms"]) == {"retrieval", "answer"}
+
+
+@pytest.mark.integration
+def test_questions_typed_without_diacritics_are_answered(bot: Assistant) -> None:
+    answer = bot.ask("dai hoi bau bao nhieu dong chi vao ban chap hanh", mode="extractive")
+    _checked(answer)
+    assert "24" in answer.answer
+
+
+@pytest.mark.integration
+@pytest.mark.parametrize(
+    "question",
+    ["Số ca mắc sốt xuất huyết của tỉnh năm 2020 là bao nhiêu?", "Giá vé xe buýt ở Bắc Giang là bao nhiêu?"],
+)
+def test_what_the_documents_do_not_hold_is_refused_with_related_passages(
+    bot: Assistant, question: str
+) -> None:
+    answer = bot.ask(question, mode="extractive")
+    assert answer.refused and answer.answer == NOT_FOUND and not answer.citations
+    assert answer.related and all(r.support in r.text for r in answer.related)
+
+
+@pytest.mark.integration
+def test_a_list_question_gets_the_whole_list_each_item_cited(bot: Assistant) -> None:
+    answer = bot.ask("Chương trình hành động có những nhóm giải pháp nào?", mode="extractive")
+    _checked(answer)
+    items = answer.answer.split("\n")
+    assert len(items) >= 3 and all(re.search(r"\[\d+\]$", item) for item in items)
+    assert len({c.document for c in answer.citations}) == 1
+
+
+@pytest.mark.integration
+def test_a_follow_up_is_answered_as_its_standalone_question(bot: Assistant) -> None:
+    history = [
+        Turn("user", "Đại hội bầu bao nhiêu đồng chí vào Ban Chấp hành?"),
+        Turn("assistant", "24 đồng chí."),
+    ]
+    steps = list(bot.stream("Còn Ban Thường vụ thì mấy đồng chí?", history, mode="extractive"))
+    assert steps[0].kind == "standalone" and "Ban Thường vụ" in steps[0].text
+    assert steps[-1].kind == "done" and steps[-1].answer is not None
+    answer = steps[-1].answer
+    _checked(answer)
+    assert answer.standalone_question == steps[0].text
+    shown = [s.text for s in steps if s.kind == "sentence"]
+    assert " ".join(shown) == answer.answer  # what was streamed is exactly what the answer says
+
+
+@pytest.mark.integration
+def test_ten_concurrent_sessions_get_their_own_answers(bot: Assistant) -> None:
+    questions = [
+        "Đại hội bầu bao nhiêu đồng chí vào Ban Chấp hành?",
+        "Đại hội Đảng bộ CCQ tỉnh lần thứ 18 khai mạc ngày nào?",
+        "Chương trình hành động có những nhóm giải pháp nào?",
+        "Số ca mắc sốt xuất huyết của tỉnh năm 2020 là bao nhiêu?",
+        "dai hoi bau bao nhieu dong chi vao ban chap hanh",
+    ] * 2
+    results: dict[int, Answer] = {}
+    errors: list[BaseException] = []
+
+    def run(i: int) -> None:
+        try:
+            results[i] = bot.ask(questions[i], mode="extractive")
+        except BaseException as exc:
+            errors.append(exc)
+
+    threads = [threading.Thread(target=run, args=(i,)) for i in range(len(questions))]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert not errors and len(results) == len(questions)
+    for i, answer in results.items():
+        assert answer.question == questions[i]
+        assert answer.answer == results[i % 5].answer  # the same question gives the same answer
+
+
+# -- generation: the real small model, and servers that fail ----------------------------------------
+
+
+@pytest.fixture(scope="session")
+def small_generator() -> Iterator[LocalGenerator]:
+    from index.models import pull
+
+    yield LocalGenerator(pull("qwen2.5-coder-0.5b-instruct-q4_k_m", Settings().models_dir), n_ctx=2048)
+
+
+@pytest.mark.integration
+def test_a_generated_answer_keeps_only_sentences_its_citations_back(
+    bot: Assistant, small_generator: LocalGenerator
+) -> None:
+    generating = Assistant(bot.settings, index=bot.index, generator=small_generator)
+    answer = generating.ask("Đại hội bầu bao nhiêu đồng chí vào Ban Chấp hành?", mode="generative")
+    # The small model is weak: whatever it wrote, only checked sentences remain, or the answer falls back
+    # to quoting; either way every citation backs what is said.
+    _checked(answer)
+    assert answer.mode in ("generative", "extractive")
+
+
+def _server(reply: bytes) -> tuple[socket.socket, str]:
+    """A loopback HTTP server answering every request with `reply` (b"" = accept and never answer)."""
+    listener = socket.socket()
+    listener.bind(("127.0.0.1", 0))
+    listener.listen()
+
+    def serve() -> None:
+        while True:
+            try:
+                conn, _ = listener.accept()
+            except OSError:
+                return
+            conn.recv(65536)
+            if reply:
+                conn.sendall(reply)
+                conn.close()
+
+    threading.Thread(target=serve, daemon=True).start()
+    return listener, f"http://127.0.0.1:{listener.getsockname()[1]}/v1"
+
+
+@pytest.mark.integration
+@pytest.mark.parametrize("reply", [None, b"", b"HTTP/1.1 200 OK\r\nContent-Length: 9\r\n\r\nnot json!"])
+def test_a_dead_slow_or_garbled_server_falls_back_to_quoting(bot: Assistant, reply: bytes | None) -> None:
+    if reply is None:
+        with socket.socket() as s:  # a port nobody listens on
+            s.bind(("127.0.0.1", 0))
+            url = f"http://127.0.0.1:{s.getsockname()[1]}/v1"
+        listener = None
+    else:
+        listener, url = _server(reply)
+    try:
+        generator = OpenAIGenerator(url, model="m", timeout=1.0)
+        answer = Assistant(bot.settings, index=bot.index, generator=generator).ask(
+            "Đại hội bầu bao nhiêu đồng chí vào Ban Chấp hành?", mode="generative"
+        )
+    finally:
+        if listener is not None:
+            listener.close()
+    assert answer.mode == "extractive" and answer.notice and "24" in answer.answer
+    _checked(answer)
+
+
+# -- the command line --------------------------------------------------------------------------------
+
+
+@pytest.mark.integration
+def test_vankien_ask_prints_one_json_object(bot: Assistant) -> None:
+    import subprocess
+    import sys
+
+    env = {
+        "VANKIEN_DATA_DIR": str(bot.settings.data_dir),
+        "VANKIEN_GENERATOR": "none",
+        "PATH": "/usr/bin:/bin",
+    }
+    run = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "vankien",
+            "ask",
+            "Đại hội bầu bao nhiêu đồng chí vào Ban Chấp hành?",
+            "--json",
+        ],
+        capture_output=True,
+        text=True,
+        env={**env, "HOME": str(Path.home())},
+        check=False,
+    )
+    assert run.returncode == 0, run.stderr
+    record = json.loads(run.stdout)
+    assert record["citations"] and record["refused"] is False and "24" in record["answer"]
+    empty = subprocess.run(
+        [sys.executable, "-m", "vankien", "ask", "  "], capture_output=True, text=True, env=env, check=False
+    )
+    assert empty.returncode == 1 and "Traceback" not in empty.stderr and "trống" in empty.stderr

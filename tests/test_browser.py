@@ -88,7 +88,7 @@ def test_a_question_gets_a_cited_answer_and_a_filled_sources_panel(
     assert "vk-flash" in (card.get_attribute("class") or "")
     page.screenshot(path=str(tmp_path / "app.png"), full_page=True)
 
-    page.locator("#vk-chat").get_by_role("button", name="Like").last.click()
+    page.locator("#vk-chat").get_by_role("button", name="Câu trả lời tốt").last.click()
     rated = FeedbackStore(folder / "feedback.sqlite")
     _until(lambda: any(r.question == QUESTION and r.rating == 1 for r in rated.all()))
     page.get_by_role("button", name="Xuất DOCX").click()

@@ -27,6 +27,10 @@ EXAMPLES = [
     "3 đột phá khi thực hiện Chỉ thị 05 ở CCQ là gì?",
 ]
 MODE_LABELS = {"extractive": "Trích nguyên văn", "generative": "Diễn đạt (mô hình ngôn ngữ)"}
+LOGIN_MESSAGE = (
+    "<b>Đăng nhập để dùng vankien.</b> Nhập tên đăng nhập (username) và mật khẩu (password) do quản trị "
+    "viên cấp, rồi bấm Login. Báo <i>Incorrect Credentials</i> nghĩa là sai tên hoặc mật khẩu."
+)
 UNEXPECTED = "Đã xảy ra lỗi ngoài dự kiến; hãy thử lại hoặc báo cho quản trị viên."
 
 
@@ -79,7 +83,7 @@ def build(settings: Settings, assistant: Assistant | None = None) -> gr.Blocks:
     def upload(files: list[str] | None, progress: gr.Progress = gr.Progress()) -> str:  # noqa: B008
         try:
             return handlers.ingest_files(
-                index, files or [], int(settings.max_upload_mb * 1e6), lambda f, m: progress(f, desc=m)
+                index, files or [], int(settings.max_upload_mb * 2**20), lambda f, m: progress(f, desc=m)
             )
         except Exception as exc:
             raise _shown(exc) from None
@@ -239,8 +243,8 @@ def serve(
         server_name=settings.host,
         server_port=settings.port,
         auth=auth,
-        auth_message="Đăng nhập để dùng vankien." if auth else None,
-        max_file_size=int(settings.max_upload_mb * 1e6),
+        auth_message=LOGIN_MESSAGE if auth else None,
+        max_file_size=int(settings.max_upload_mb * 2**20),
         show_error=False,
         prevent_thread_lock=prevent_thread_lock,
         quiet=True,

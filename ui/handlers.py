@@ -137,7 +137,7 @@ def ingest_files(
                 FileResult(path.name, "", "", error="loại tệp không được hỗ trợ (.txt, .md, .pdf, .docx)")
             )
         elif path.stat().st_size > max_bytes:
-            results.append(FileResult(path.name, "", "", error=f"tệp lớn hơn {max_bytes / 1e6:g} MB"))
+            results.append(FileResult(path.name, "", "", error=f"tệp lớn hơn {max_bytes / 2**20:.3g} MB"))
         else:
             results.append(load_file(path, max_bytes))
     total = max(sum(r.paragraph_count for r in results), 1)

@@ -26,7 +26,7 @@ CSS = """
 .vk-para.vk-heading { font-weight: 600; }
 """
 
-HEAD = """
+HEAD = r"""
 <script>
 (() => {
   const copy = (text) => {
@@ -61,6 +61,52 @@ HEAD = """
     target.classList.add("vk-flash");
     setTimeout(() => target.classList.remove("vk-flash"), 1600);
   }, true);
+
+  // Gradio's own words (toasts, login page, chat buttons) have no Vietnamese translation: swap them.
+  const WORDS = {
+    "Error": "Lỗi", "Warning": "Cảnh báo", "Info": "Thông báo", "Loading": "Đang tải",
+    "Loading...": "Đang tải…", "Uploading...": "Đang tải lên…", "processing": "đang xử lý",
+    "Use via API": "Dùng qua API", "Login": "Đăng nhập", "username": "Tên đăng nhập",
+    "password": "Mật khẩu", "Incorrect Credentials": "Sai tên đăng nhập hoặc mật khẩu",
+    "Connection errored out.": "Mất kết nối tới máy chủ.",
+    "Lost connection due to leaving page. Rejoining queue...": "Mất kết nối; đang kết nối lại…",
+    "Like": "Câu trả lời tốt", "Dislike": "Câu trả lời chưa tốt", "Copy message": "Sao chép",
+    "Copied message": "Đã sao chép", "Clear": "Xóa hội thoại", "Download": "Tải về", "Copy": "Sao chép",
+  };
+  const SIZE = /^File\(s\) exceed the maximum allowed size of (.+?): (.+)$/;
+  const say = (value) => {
+    const text = (value || "").trim();
+    if (Object.hasOwn(WORDS, text)) return value.replace(text, WORDS[text]);
+    const big = text.match(SIZE);
+    return big ? `Tệp vượt quá dung lượng cho phép (${big[1]}): ${big[2]}` : null;
+  };
+  const fix = (node) => {
+    if (node.nodeType === 3) {
+      const v = say(node.nodeValue);
+      if (v !== null) node.nodeValue = v;
+      return;
+    }
+    if (node.nodeType !== 1) return;
+    for (const el of [node, ...node.querySelectorAll("[aria-label], [title], [placeholder]")]) {
+      for (const attr of ["aria-label", "title", "placeholder"]) {
+        const v = el.hasAttribute(attr) ? say(el.getAttribute(attr)) : null;
+        if (v !== null) el.setAttribute(attr, v);
+      }
+    }
+    const walker = document.createTreeWalker(node, NodeFilter.SHOW_TEXT);
+    for (let t = walker.nextNode(); t; t = walker.nextNode()) fix(t);
+  };
+  new MutationObserver((changes) => {
+    for (const change of changes) {
+      if (change.type === "characterData") fix(change.target);
+      else if (change.type === "attributes") fix(change.target);
+      else change.addedNodes.forEach(fix);
+    }
+  }).observe(document.documentElement, {
+    childList: true, subtree: true, characterData: true,
+    attributes: true, attributeFilter: ["aria-label", "title", "placeholder"],
+  });
+  document.addEventListener("DOMContentLoaded", () => fix(document.body));
 })();
 </script>
 """

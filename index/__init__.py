@@ -15,6 +15,7 @@ from ingest.records import Document, FileResult, Paragraph, UserError
 if TYPE_CHECKING:
     from index.embed import Embedder
     from index.keywords import KeywordIndex
+    from index.sections import Sections
 
 __all__ = ["FileReport", "Hit", "Index", "IndexConfig", "IndexError_", "Reranker", "StoreError"]
 
@@ -65,6 +66,7 @@ class Index:
     _store: ParagraphStore | None = field(default=None, init=False)
     _keywords: KeywordIndex | None = field(default=None, init=False)
     _keywords_revision: int = field(default=-1, init=False)
+    _sections: Sections | None = field(default=None, init=False)
     _items: dict[str, tuple[Paragraph, Document]] = field(default_factory=dict, init=False)
     _documents: dict[str, Document] = field(default_factory=dict, init=False)
 
@@ -234,6 +236,9 @@ class Index:
             if not self.config.chroma_url:
                 self._keywords.save(folder)
                 stamp.write_text(f"{revision}:{len(items)}")
+        from index.sections import Sections
+
+        self._sections = Sections.build(items)
         self._keywords_revision = revision
 
     def search(
@@ -243,14 +248,15 @@ class Index:
         doc: str | None = None,
         kinds: Sequence[str] | None = None,
         year: int | None = None,
-        rankers: Sequence[str] = ("dense", "keyword"),
+        rankers: Sequence[str] = ("dense", "keyword", "section"),
         rerank: Reranker | None = None,
     ) -> list[Hit]:
         """Hybrid search: dense and keyword rankings fused, with documents named in the query first.
 
         `doc` keeps one document (id or unique title part), `kinds` paragraph kinds (body, list_item,
         heading, footnote, signature), `year` the documents dated in that year. `rankers` picks the
-        rankings to fuse (for comparisons); `rerank`, when given, re-orders the fused candidates
+        rankings to fuse (dense, keyword, and section: whole sections whose heading the question
+        repeats; for comparisons); `rerank`, when given, re-orders the fused candidates
         (the seam for a re-ranking stage; none is used by default: no offline cross-encoder exists).
         """
         from index.retrieve import hybrid
@@ -270,7 +276,16 @@ class Index:
         embedder = self._embedder() if "dense" in rankers else None
         depth = k if rerank is None else max(3 * k, 30)
         hits = hybrid(
-            query, depth, items, self._documents, self.store, embedder, self._keywords, allowed, rankers
+            query,
+            depth,
+            items,
+            self._documents,
+            self.store,
+            embedder,
+            self._keywords,
+            allowed,
+            rankers,
+            self._sections,
         )
         return (rerank(query, hits) if rerank else hits)[:k]
 

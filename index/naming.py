@@ -79,13 +79,30 @@ def _name(speaker: str | None) -> str:
     return (speaker or "").split(",")[0].strip()
 
 
+def _subject(head: list[str]) -> list[str]:
+    """A title's words after its kind (two syllables: `báo cáo`, `phát biểu`) and a `của` or `về`."""
+    rest = head[2:]
+    return rest[1:] if rest[:1] and strip_marks(rest[0]) in {"cua", "ve"} else rest
+
+
+def _opening(words: list[str], openings: list[list[str]], least: int = 1) -> list[str]:
+    """The shortest start of `words` (three words or more, or all of them when fewer, and at least
+    `least`) that starts no other title or subject; empty if there is none."""
+    for size in range(min(3, len(words)), len(words) + 1):
+        start = words[:size]
+        if size >= least and sum(o[:size] == start for o in openings) == 1:
+            return start
+    return []
+
+
 def document_names(query: str, documents: Sequence[Document]) -> dict[str, int]:
     """The documents a question names, each with how clearly (STRONG or WEAK).
 
-    Strong: the question holds the opening words of a title that no other title opens with (at least
-    three words, or the whole title), the document's number (`01-NQ/ĐH`), or its speaker's name
-    (in full, or the given name after a form of address: `chị Hồng`). Weak: a pair of words (not both
-    generic) that appears in one document's title and in no other's (`khai mạc`, `Chỉ thị 05`).
+    Strong: the question holds the opening words of a title or of its subject that no other title or
+    subject opens with (at least three words, or the whole title), the document's number (`01-NQ/ĐH`),
+    or its speaker's name (in full, or the given name after a form of address: `chị Hồng`). Weak: a
+    pair of words (not both generic) that appears in one document's title and in no other's
+    (`khai mạc`, `Chỉ thị 05`).
     """
     folded = not has_diacritics(query)
     generic = {strip_marks(g) for g in _GENERIC} if folded else _GENERIC
@@ -95,18 +112,16 @@ def document_names(query: str, documents: Sequence[Document]) -> dict[str, int]:
     q_codes = set(tokenize(query))
     titles = {d.id: _words(d.title, folded) for d in documents}
     heads = {i: (t[0] if t else []) for i, t in titles.items()}
+    # A title is a kind (`BÁO CÁO`, `PHÁT BIỂU của`) and a subject; people name either the whole
+    # opening or the subject alone (`Thường trực Tỉnh ủy`, `bế mạc Đại hội`).
+    subjects = {i: _subject(h) for i, h in heads.items()}
+    openings = [*heads.values(), *subjects.values()]
     pair_count: Counter[tuple[str, str]] = Counter()
     for d in documents:
         pair_count.update(_pairs(titles[d.id]) | _pairs(_words(_name(d.speaker), folded)))
     names: dict[str, int] = {}
     for d in documents:
-        head = heads[d.id]
-        for size in range(min(3, len(head)), len(head) + 1):
-            opening = head[:size]
-            if sum(h[:size] == opening for h in heads.values()) == 1:
-                break
-        else:
-            opening = []
+        opened = [o for o in (_opening(heads[d.id], openings), _opening(subjects[d.id], openings, 3)) if o]
         number = [t for t in tokenize(d.number or "") if "-" in t]
         person = [w for p in _words(_name(d.speaker), folded) for w in p]
         addressed = person and any(
@@ -114,7 +129,7 @@ def document_names(query: str, documents: Sequence[Document]) -> dict[str, int]:
             for h in _HONORIFICS
         )
         if (
-            (opening and f" {' '.join(opening)} " in q_runs)
+            any(f" {' '.join(o)} " in q_runs for o in opened)
             or (number and number[0] in q_codes)
             or (len(person) > 1 and f" {' '.join(person)} " in q_runs)
             or addressed

@@ -14,14 +14,17 @@ from ingest.records import Document, Paragraph
 if TYPE_CHECKING:
     from index.embed import Embedder
     from index.keywords import KeywordIndex
+    from index.sections import Sections
     from index.store import ParagraphStore
 
 # Reciprocal rank fusion. Keyword ranks weigh more than dense ones: on this kind of text (figures,
 # document codes, fixed administrative phrases) BM25 is the stronger ranker. Measured on the project's
-# question set (README): c=30 and a 0.7 dense weight beat plain RRF (c=60, equal weights).
-RANKERS = ("dense", "keyword")
+# question set (README): c=30 and a 0.7 dense weight beat plain RRF (c=60, equal weights). The section
+# ranking (the sections a question asks for, see sections.py) is a keyword ranking and weighs as much;
+# it is empty for most questions.
+RANKERS = ("dense", "keyword", "section")
 _RRF = 30
-_WEIGHTS = {"dense": 0.7, "keyword": 1.0}
+_WEIGHTS = {"dense": 0.7, "keyword": 1.0, "section": 1.0}
 _BOOST = {STRONG: 2.0, WEAK: 1.2}
 """Score factors for paragraphs of a document the question names: clearly (its title's opening, number
 or speaker: "Nghị quyết Đại hội", "chị Hồng") or by a pair of words only its title holds. A factor of 2
@@ -39,8 +42,9 @@ def hybrid(
     keywords: KeywordIndex,
     allowed: Collection[str] | None = None,
     rankers: Collection[str] = RANKERS,
+    sections: Sections | None = None,
 ) -> list[Hit]:
-    """The k best paragraphs for a question, best first (`rankers` picks dense, keyword or both)."""
+    """The k best paragraphs for a question, best first (`rankers` picks dense, keyword, section)."""
     depth = max(50, 4 * k)
     rankings: dict[str, list[str]] = {}
     if "dense" in rankers:
@@ -50,10 +54,13 @@ def hybrid(
         rankings["dense"] = [i for i, _ in store.query(vector, depth * (1 if allowed is None else 4))]
     if "keyword" in rankers:
         rankings["keyword"] = [i for i, _ in keywords.search(query, depth, allowed=allowed)]
+    named = document_names(query, list(documents.values())) if allowed is None else {}
+    if "section" in rankers and sections is not None:
+        clear = [documents[i] for i, s in named.items() if s == STRONG]
+        rankings["section"] = sections.ranking(query, depth, allowed, clear)
     if allowed is not None:
         rankings = {name: [i for i in ids if i in allowed] for name, ids in rankings.items()}
     fused = _fuse(rankings)
-    named = document_names(query, list(documents.values())) if allowed is None else {}
     scores = {
         pid: score * (_BOOST[named[items[pid][1].id]] if pid in items and items[pid][1].id in named else 1.0)
         for pid, (score, _) in fused.items()

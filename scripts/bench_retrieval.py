@@ -51,7 +51,7 @@ def main() -> None:
         systems: dict[str, evaluation.System] = {
             "dense only": Ranked(index, ("dense",)),
             "keyword only": Ranked(index, ("keyword",)),
-            "hybrid (ours)": Ranked(index, ("dense", "keyword")),
+            "hybrid (ours)": Ranked(index, ("dense", "keyword", "section")),
         }
         if args.baseline:
             from eval.systems import baseline_system

@@ -16,8 +16,9 @@ import pytest
 
 from index import Index, IndexConfig, IndexError_, StoreError
 from index.naming import STRONG, WEAK, document_names
+from index.sections import Sections
 from ingest import load_file
-from ingest.records import Document
+from ingest.records import Document, Paragraph
 from tests.conftest import CORPUS, ROOT
 
 pytestmark = [pytest.mark.integration, pytest.mark.usefixtures("embedder_ready")]
@@ -214,6 +215,7 @@ _NAMED = [
         ("nghi quyet dai hoi de ra nhung nhiem vu nao", {0: STRONG}),  # no diacritics
         ("Văn bản 03-CTr/ĐU đặt chỉ tiêu gì?", {1: STRONG}),  # by number
         ("Chị Hồng gợi ý những việc gì?", {4: STRONG}),  # speaker's given name
+        ("Thường trực Tỉnh ủy chỉ ra hạn chế gì?", {4: STRONG}),  # the title's subject
         ("Báo cáo Chỉ thị 05 nêu gương ai?", {2: WEAK}),
         ("Diễn văn nêu mấy nội dung chính?", {}),  # `dựng, chỉnh` is no pair, `chính` is not `chỉnh`
         ("Cơ quan Đảng ủy gồm những ban nào?", {}),  # a speaker's office names no document
@@ -221,3 +223,24 @@ _NAMED = [
 )
 def test_documents_named_in_a_question(question: str, expected: dict[int, int]) -> None:
     assert document_names(question, _NAMED) == {_NAMED[i].id: s for i, s in expected.items()}
+
+
+def test_a_question_that_repeats_a_heading_gets_the_whole_section() -> None:
+    doc = _NAMED[2]
+    rows = [
+        ("h", "heading", ("II. HẠN CHẾ VÀ NGUYÊN NHÂN",)),
+        ("a", "list_item", ("II. HẠN CHẾ VÀ NGUYÊN NHÂN", "1. Hạn chế")),
+        ("b", "list_item", ("II. HẠN CHẾ VÀ NGUYÊN NHÂN", "1. Hạn chế")),
+        ("c", "body", ("II. HẠN CHẾ VÀ NGUYÊN NHÂN", "2. Nguyên nhân")),
+        ("d", "body", ("2. Kết quả thực hiện",)),
+    ]
+    items = [
+        (Paragraph(pid, doc.id, "...", kind, path, n, "f.txt", (n, n)), doc)
+        for n, (pid, kind, path) in enumerate(rows)
+    ]
+    sections = Sections.build(items)
+    assert sections.ranking("Báo cáo nêu những hạn chế nào?", 10) == ["a", "b"]
+    assert sections.ranking("bao cao neu nhung han che va nguyen nhan nao", 10)[:4] == ["h", "a", "b", "c"]
+    assert sections.ranking("Kết nạp bao nhiêu đảng viên?", 10) == []
+    # The words that name a document ask for no section of it.
+    assert sections.ranking("Báo cáo kết quả thực hiện Chỉ thị 05 số mấy?", 10, named=[doc]) == []

@@ -7,7 +7,7 @@ import functools
 import json
 import socket
 import stat
-from collections.abc import Iterator
+import time
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -260,13 +260,9 @@ def bot(embedder_ready: Path, tmp_path_factory: pytest.TempPathFactory) -> Assis
     return corpus_assistant(tmp_path_factory.getbasetemp() / "ui-corpus")
 
 
-def _last(updates: Iterator[handlers.Update]) -> list[handlers.Update]:
-    return list(updates)
-
-
 @pytest.mark.integration
 def test_a_question_streams_into_an_answer_with_its_sources(bot: Assistant) -> None:
-    steps = _last(
+    steps = list(
         handlers.ask(bot, "Đại hội Đảng bộ CCQ tỉnh lần thứ 18 khai mạc ngày nào?", [], "extractive")
     )
     first, (chat, panel, history) = steps[0], steps[-1]
@@ -274,6 +270,9 @@ def test_a_question_streams_into_an_answer_with_its_sources(bot: Assistant) -> N
     assert len(history) == 1 and history[0].answer.citations
     assert "20/8/2020" in chat[-1]["content"] and "(#nguon-1-1)" in chat[-1]["content"]
     assert 'id="nguon-1-1"' in panel and "<mark>" in panel and "vk-copy" in panel
+    speech = next(d for d, _ in bot.index.documents() if d.title.startswith("PHÁT BIỂU BẾ MẠC"))
+    *_, (_, _, within) = handlers.ask(bot, "Đại hội khai mạc ngày nào?", [], "extractive", speech.id)
+    assert {c.document for c in within[0].answer.citations} == {speech.title}  # the document filter
 
 
 @pytest.mark.integration
@@ -403,5 +402,35 @@ def test_a_login_is_asked_for_when_the_app_is_reachable_from_other_machines(
             Client(local, verbose=False, auth=("bcv", "sai mật khẩu"))
         client = Client(local, verbose=False, auth=("bcv", "mật khẩu dài"))
         assert len(client.predict(api_name="/documents")) >= 9
+    finally:
+        app.close()
+
+
+@pytest.mark.integration
+def test_a_long_generation_does_not_hold_up_other_users(bot: Assistant) -> None:
+    from gradio_client import Client
+
+    from assistant import Assistant
+    from index.models import pull
+    from ui.app import build, serve
+
+    small = "qwen2.5-coder-0.5b-instruct-q4_k_m"
+    pull(small, bot.settings.models_dir)
+    settings = bot.settings.model_copy(update={"generator": small, "port": _free_port()})
+    app, url = serve(
+        settings, build(settings, Assistant(settings, index=bot.index)), prevent_thread_lock=True
+    )
+    try:
+        slow = Client(url, verbose=False).submit(
+            "Đại hội Đảng bộ CCQ tỉnh lần thứ 18 khai mạc ngày nào?", [], "generative", "", api_name="/ask"
+        )
+        time.sleep(2)
+        start = time.monotonic()
+        other = Client(url, verbose=False)
+        quick = other.predict(FOLLOW_UP[0], [], "extractive", "", api_name="/ask")
+        assert len(other.predict(api_name="/documents")) >= 9
+        assert time.monotonic() - start < 20 and not slow.done()
+        assert quick["citations"] and quick["mode"] == "extractive"
+        assert slow.result(timeout=600)["question"].startswith("Đại hội Đảng bộ CCQ")
     finally:
         app.close()

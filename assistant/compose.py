@@ -67,6 +67,7 @@ class Composer:
     def __init__(self, index: Index, query: str, own: str, intent: Intent, doc: str | None = None) -> None:
         self.index = index
         self.query = query
+        self.own = own
         self.intent = intent
         self.hits: list[Hit] = index.search(query, k=RETRIEVE, doc=doc) if index.store.count() else []
         self.vocabulary = vocabulary(index) if self.hits else Vocabulary([])
@@ -96,7 +97,7 @@ class Composer:
         """Cosines of sentences (embedded with their context, cached on disk) to the question."""
         embedder = self.index._embedder()  # the index's own embedder: same model, same vector cache
         vectors = embedder.embed_documents([t for t, _ in pairs], [c for _, c in pairs])
-        query = embedder.embed_query(self.query)
+        query = embedder.embed_query(self.own)  # a follow-up's own words: its context is in the passages
         return [float(x) for x in vectors @ query]
 
     # -- passages ----------------------------------------------------------------------------------
@@ -132,6 +133,11 @@ class Composer:
         typed = self.intent.number or self.intent.person or self.intent.time
         pool = [s for s in self.scored if s.fits] if typed else self.scored
         best = (pool or self.scored)[0]
+        announced = self._announced(best)
+        if announced is not None:
+            self.items = announced
+            self.claims = [Claim(span.text.strip(), ((pid, span),)) for pid, span in announced]
+            return
         chosen = [best, *self._following(best)]
         covered = keys_of(" ".join(s.span.text for s in chosen), self.terms.folded)
         for s in self.scored[:10]:
@@ -151,6 +157,23 @@ class Composer:
             return []
         after = [s for s in self.scored if s.paragraph == best.paragraph and s.span.start > best.span.start]
         return sorted(after, key=lambda s: s.span.start)[:4]
+
+    def _announced(self, best: Scored) -> list[tuple[str, Span]] | None:
+        """A best sentence that ends its paragraph announcing a list brings the paragraphs after it."""
+        if not best.span.text.rstrip().endswith(":") or best.span.end < len(best.span.text.rstrip()):
+            return None
+        p, _ = self.index.paragraph(best.paragraph)
+        if best.span.end < len(p.text.rstrip()):
+            return None
+        following = [q for q in self.index.document(p.doc_id).paragraphs if q.ordinal > p.ordinal]
+        items: list[Paragraph] = []
+        for q in following:
+            if q.kind not in ("body", "list_item", "heading") or q.section[: len(p.section)] != p.section:
+                break
+            items.append(q)
+            if len(items) == MAX_LIST_ITEMS:
+                break
+        return [(p.id, best.span), *_items(items)] if len(items) >= 2 else None
 
     def _list_items(self) -> list[tuple[str, Span]] | None:
         """The items of the section most of the top passages fall in, in document order."""
@@ -209,7 +232,13 @@ class Composer:
             return Answer(asked, query, NOT_FOUND, True, mode, related=related)
         self._numbers.clear()
         lines = [self._marked(c) for c in self.claims]
-        text = "\n".join(f"- {line}" for line in lines) if self.items is not None else " ".join(lines)
+        if self.items is None:
+            text = " ".join(lines)
+        else:  # a list: a sentence announcing it stays a lead line, the items are bulleted
+            text = "\n".join(
+                line if c.text.endswith(":") else f"- {line}"
+                for c, line in zip(self.claims, lines, strict=True)
+            )
         spans: dict[str, list[Span]] = {}
         for claim in self.claims:
             for pid, span in claim.backing:

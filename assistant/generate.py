@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-import json
 import atexit
 import contextlib
+import json
 import threading
 import time
 from collections.abc import Iterator, Sequence

@@ -35,6 +35,8 @@ _LIST_SHAPE = re.compile(
     r"|\b(nhung|cac)\s+(nhiem vu|giai phap|han che|bai hoc|muc tieu|phuong huong|nguyen nhan|khuyet diem"
     r"|chi tieu|noi dung|yeu cau|kho khan|thuan loi|ton tai|de an)\b"
 )
+# "Có ai ... không?" asks whether anyone did, usually answered with a number, not a name.
+_ANYONE = re.compile(r"\bco ai\b.*\bkhong\b")
 # "bao nhiêu X" / "mấy X": the unit asked for, which the answer writes after its number ("24 đồng chí").
 _ASKED_UNIT = re.compile(r"\b(?:bao nhieu|may)\s+(\w+(?:\s+\w+)?)")
 
@@ -99,6 +101,7 @@ def intent(question: str) -> Intent:
     """The kind of answer a question asks for, read from its question words."""
     q = fold(question.lower())
     number, person, time = (bool(p.search(q)) for p in (_NUMBER_ASKED, _PERSON_ASKED, _TIME_ASKED))
+    person = person and not _ANYONE.search(q)
     unit = _ASKED_UNIT.search(q)
     return Intent(
         number=number,

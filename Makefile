@@ -5,14 +5,14 @@ BIN       := $(VENV)/bin
 STAMP     := $(VENV)/.installed
 CORPUS    := data/corpus
 
-.PHONY: run test check install browser bench bench-scale clean-venv
+.PHONY: run test check install browser office bench bench-scale clean-venv
 
 run: install
 	$(BIN)/vankien models pull embeddinggemma-300m
 	$(BIN)/vankien ingest $(CORPUS)
 	$(BIN)/vankien serve
 
-test: install browser
+test: install browser office
 	$(BIN)/ruff format --check .
 	$(BIN)/ruff check .
 	$(BIN)/mypy
@@ -23,6 +23,11 @@ check: test
 # The browser tests drive Debian's chromium through Playwright (Playwright's own browser download is never used).
 browser:
 	test -x /usr/bin/chromium || (apt-get update && apt-get install -y chromium)
+
+# The brief tests open the DOCX handout with LibreOffice (to PDF) and render its first page with poppler.
+office:
+	command -v libreoffice >/dev/null && command -v pdftoppm >/dev/null || \
+		(apt-get update && apt-get install -y --no-install-recommends libreoffice-writer poppler-utils)
 
 install: $(STAMP)
 

@@ -310,6 +310,40 @@ def _print_sources(citations: Any, related: bool = False) -> None:
 
 
 @app.command()
+def brief(
+    topic: Annotated[str, typer.Argument(help="Chủ đề, ví dụ: “công tác kiểm tra, giám sát”, “Chỉ thị 05”.")],
+    doc: Annotated[
+        str | None, typer.Option("--doc", help="Chỉ lấy từ văn bản này (mã hoặc một phần tên).")
+    ] = None,
+    out: Annotated[
+        Path | None, typer.Option("--out", help="Ghi ra tệp .docx hoặc .md (mặc định: in Markdown).")
+    ] = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Soạn tài liệu sinh hoạt chuyên đề: ý chính, bảng số liệu, câu hỏi kèm đáp án, đều có trích dẫn."""
+    from assistant.brief import BriefError, make_brief
+    from assistant.brief_export import to_markdown, write
+    from index import IndexError_
+
+    if out is not None and out.suffix.lower() not in (".docx", ".md"):
+        raise _fail("Tệp ra phải có đuôi .docx hoặc .md.")
+    try:
+        material = make_brief(_index(_settings()), topic, doc=doc)
+    except (BriefError, IndexError_) as exc:
+        raise _fail(str(exc)) from exc
+    if out is not None:
+        try:
+            write(material, out)
+        except OSError as exc:
+            raise _fail(f"Không ghi được tệp {out}.") from exc
+        typer.echo(f"Đã ghi {out}.")
+    elif as_json:
+        typer.echo(json.dumps(material.as_dict(), ensure_ascii=False, indent=2))
+    else:
+        typer.echo(to_markdown(material))
+
+
+@app.command()
 def status(as_json: JsonOpt = False) -> None:
     """Tình trạng chỉ mục: văn bản, đoạn, mô hình, nơi lưu và dung lượng."""
     info = _index(_settings()).status()

@@ -174,6 +174,9 @@ def test_conversation_exports_to_markdown_and_docx(tmp_path: Path) -> None:
 def test_errors_shown_to_users_carry_no_server_path() -> None:
     message = handlers.friendly(UserError("chưa có mô hình tại /root/.cache/vankien/models/x; hãy chạy"))
     assert message == "chưa có mô hình tại x; hãy chạy"
+    assert handlers.friendly(UserError("máy chủ http://gpu:8000/v1 không trả lời")).endswith(
+        "8000/v1 không trả lời"
+    )
 
 
 # -- feedback -------------------------------------------------------------------------------------
@@ -296,8 +299,11 @@ def test_not_found_is_distinct_and_bad_questions_get_one_sentence(bot: Assistant
     assert history[0].answer.refused
     assert chat[-1]["content"].startswith("⚠️ **Không tìm thấy")
     assert "vk-notfound" in panel
-    with pytest.raises(QuestionError):
-        list(handlers.ask(bot, "   ", []))
+    for bad in ("   ", "What is the capital of France, and when was it founded?"):
+        with pytest.raises(QuestionError) as reason:
+            bot.ask(bad)
+        *_, (chat, _, kept) = handlers.ask(bot, bad, history)
+        assert chat[-1]["content"] == f"⚠️ {reason.value}" and kept == history
 
 
 @pytest.mark.integration

@@ -56,6 +56,7 @@ def build(settings: Settings, assistant: Assistant | None = None) -> gr.Blocks:
         try:
             yield from handlers.ask(bot, question, history, mode, doc)
         except Exception as exc:
+            yield render.messages(history), render.sources_html(history), history  # drop the pending turn
             raise _shown(exc) from None
 
     def refresh() -> tuple[Any, ...]:

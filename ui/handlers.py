@@ -25,7 +25,7 @@ UPLOAD_TYPES = (".txt", ".md", ".pdf", ".docx")
 MAX_FILES = 20
 DOCUMENT_HEADERS = ["Mã", "Tên văn bản", "Loại", "Số hiệu", "Ngày", "Số đoạn", "Tệp nguồn"]
 _ITEM = re.compile(r"\s*(?:[-+*•–]|\d+[.)]|[a-zđ]\))\s")
-_PATH = re.compile(r"(?<![\w.:])(?:/[^\s/'\"()]+)+/([^\s/'\"()]*)")
+_PATH = re.compile(r"(?<![\w.:/])(?:/[^\s/'\"()]+)+/([^\s/'\"()]*)")
 
 Update = tuple[list[dict[str, str]], str, list[Exchange]]
 """What the chat shows after each step: the messages, the sources panel, the session's history."""
@@ -50,25 +50,32 @@ def ask(
     mode: str | None = None,
     doc: str | None = None,
 ) -> Iterator[Update]:
-    """Answer one question of a session, streaming: the answer grows sentence by sentence."""
+    """Answer one question of a session, streaming: the answer grows sentence by sentence.
+
+    A question the assistant turns down (empty, too long, not Vietnamese) or a document filter that
+    names no document gets its one-sentence reason in the chat, outside the session's history.
+    """
     history = list(history)
     doc = doc or None
-    mode = mode if mode in assistant.modes() else None
     sources = render.sources_html(history)
     yield render.messages(history, question), sources, history
     searched, text = "", ""
-    for event in assistant.stream(question, turns(history), mode=mode, doc=doc):
-        if event.kind == "standalone" and event.text.strip() != question.strip():
-            searched = f"🔎 *Câu hỏi đã tìm kiếm:* {event.text}\n\n"
-        elif event.kind == "sentence":
-            text += _glue(text, event.text) + event.text
-        elif event.kind == "done" and event.answer is not None:
-            history = [*history, Exchange(uuid.uuid4().hex, event.answer, time.time(), doc)]
-            yield render.messages(history), render.sources_html(history), history
-            return
-        else:
-            continue
-        yield render.messages(history, question, searched + text), sources, history
+    try:
+        mode = mode if mode in assistant.modes() else None
+        for event in assistant.stream(question, turns(history), mode=mode, doc=doc):
+            if event.kind == "standalone" and event.text.strip() != question.strip():
+                searched = f"🔎 *Câu hỏi đã tìm kiếm:* {event.text}\n\n"
+            elif event.kind == "sentence":
+                text += _glue(text, event.text) + event.text
+            elif event.kind == "done" and event.answer is not None:
+                history = [*history, Exchange(uuid.uuid4().hex, event.answer, time.time(), doc)]
+                yield render.messages(history), render.sources_html(history), history
+                return
+            else:
+                continue
+            yield render.messages(history, question, searched + text), sources, history
+    except UserError as exc:
+        yield render.messages(history, question, f"⚠️ {friendly(exc)}"), sources, history
 
 
 def _glue(text: str, sentence: str) -> str:

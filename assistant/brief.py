@@ -95,7 +95,7 @@ def make_brief(index: Index, topic: str, doc: str | None = None) -> Brief:
     outline = _outline(reading)
     table = _figures(reading)
     brief = Brief(topic.strip(), outline, table, questions(reading, outline, table))
-    return numbered(brief)
+    return numbered(_verified(brief))
 
 
 def _outline(reading: Reading) -> tuple[Section, ...]:
@@ -242,28 +242,45 @@ def _citations(brief: Brief) -> list[Citation]:
 
 def check(brief: Brief) -> list[str]:
     """What in the material is not verbatim in the paragraph it cites (empty when everything is)."""
-    problems = []
-    points = [p for s in brief.outline for p in s.points] + [k for q in brief.questions for k in q.keys]
-    problems += [f"ý không có trong đoạn trích: {p.text}" for p in points if p.text not in p.citation.text]
-    for f in brief.figures:
-        pieces = (f.value, f.measure, f.citation.support)
-        if not all(x in f.citation.text for x in pieces) or f.value not in f.citation.support:
-            problems.append(f"số liệu không khớp đoạn trích: {f.value}")
-        if (
-            f.period
-            and f.period.lower()
-            not in f"{f.citation.support} {f.citation.section} {f.citation.document}".lower()
-        ):
-            problems.append(f"thời kỳ không có trong nguồn: {f.period}")
-    for q in brief.questions:
-        if q.kind != "choice" or q.answer is None:
-            continue
-        right = q.options[q.answer]
-        if not q.keys or right not in q.keys[0].text or any(o == right for o in q.options[: q.answer]):
-            problems.append(f"đáp án không có trong đoạn trích: {q.prompt}")
-        problems += [
-            f"phương án không có nguồn: {o}"
-            for o, s in zip(q.options, q.sources, strict=True)
-            if o not in s.text
-        ]
-    return problems
+    problems = [f"ý: {p.text}" for s in brief.outline for p in s.points if not _point_ok(p)]
+    problems += [f"số liệu: {f.value} ({f.measure})" for f in brief.figures if not _figure_ok(f)]
+    return problems + [f"câu hỏi: {q.prompt}" for q in brief.questions if not _question_ok(q)]
+
+
+def _verified(brief: Brief) -> Brief:
+    """The material without any item that fails the presence check: nothing unchecked is printed."""
+    outline = [replace(s, points=tuple(p for p in s.points if _point_ok(p))) for s in brief.outline]
+    return Brief(
+        brief.topic,
+        tuple(s for s in outline if s.points),
+        tuple(f for f in brief.figures if _figure_ok(f)),
+        tuple(q for q in brief.questions if _question_ok(q)),
+    )
+
+
+def _point_ok(p: Point) -> bool:
+    return bool(p.text.strip()) and p.text in p.citation.text
+
+
+def _figure_ok(f: Figure) -> bool:
+    source = f.citation
+    found = all(x in source.text for x in (f.value, f.measure, source.support)) and f.value in source.support
+    where = f"{source.support} {source.section} {source.document}".lower()
+    return found and f.value in f.measure and f.period.lower() in where
+
+
+def _question_ok(q: Question) -> bool:
+    if not q.keys or not all(_point_ok(k) for k in q.keys):
+        return False
+    if q.kind != "choice":
+        return True
+    if q.answer is None or len(q.sources) != len(q.options):
+        return False
+    right = q.options[q.answer]
+    wrong = [o for i, o in enumerate(q.options) if i != q.answer]
+    return (
+        right in q.keys[0].text
+        and q.keys[0].citation.id == q.sources[q.answer].id
+        and all(o in s.text for o, s in zip(q.options, q.sources, strict=True))
+        and all(o != right and not (o[:1].isdigit() and figs.same_number(o, right)) for o in wrong)
+    )

@@ -51,7 +51,7 @@ def key_lines(q: Question) -> Iterator[tuple[str, list[int]]]:
         yield f"Đáp án {LETTERS[q.answer]}: {q.options[q.answer]}. Căn cứ: “{key.text}”", [key.citation.n]
         others = [s.n for i, s in enumerate(q.sources) if i != q.answer]
         if others:
-            yield "Các phương án còn lại lấy từ những đoạn khác của các văn bản", sorted(set(others))
+            yield "Các phương án còn lại là số liệu, nội dung khác trong các văn bản", sorted(set(others))
         return
     for k in q.keys:
         yield f"“{k.text}”", [k.citation.n]

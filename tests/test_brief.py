@@ -57,6 +57,11 @@ def test_numbers_as_written_compare_across_spellings() -> None:
     assert strip_marker("III - ĐÁNH GIÁ CHUNG") == "ĐÁNH GIÁ CHUNG"
 
 
+def test_an_empty_index_gets_one_clear_message() -> None:
+    with pytest.raises(BriefError, match="Chưa có văn bản nào"):
+        make_brief(Index(Settings().index_config()), "công tác kiểm tra, giám sát")
+
+
 # -- briefs on the bundled corpus ------------------------------------------------------------------
 
 

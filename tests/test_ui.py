@@ -113,6 +113,10 @@ def test_users_add_command_prompts_for_the_password_twice(data_dir: Path) -> Non
     assert checker(data_dir / "users.json")("bcv", "mật khẩu dài")
     short = CliRunner().invoke(app, ["users", "add", "bcv2"], input="123\n123\n")
     assert short.exit_code == 1 and "Traceback" not in short.output
+    users = data_dir / "users.json"
+    users.unlink()
+    refused = CliRunner().invoke(app, ["serve", "--host", "0.0.0.0", "--port", "7"])
+    assert refused.exit_code == 1 and isinstance(refused.exception, AuthError)
 
 
 # -- rendering and export -------------------------------------------------------------------------

@@ -38,7 +38,8 @@ class Sections:
     def asked(self, query: str, named: Sequence[Document] = ()) -> list[str]:
         """Sections whose heading the question mostly repeats: two thirds of its words, at least two,
         one pair of them in the heading's order, not counting the words of the documents it names
-        (`Báo cáo kết quả thực hiện ...` does not ask for a section `Kết quả thực hiện`)."""
+        (`Báo cáo kết quả thực hiện ...` does not ask for a section `Kết quả thực hiện`); only
+        sections of those documents when it names some (`named`: the clearly named ones)."""
         folded = not has_diacritics(query)
 
         def words(text: str) -> list[str]:
@@ -52,9 +53,10 @@ class Sections:
         for key, heading in self.headings.items():
             h = words(heading)
             common = len(set(h) & q_words)
+            if named_ids and key.split("\x1f")[0] not in named_ids:
+                continue  # a question that names a document asks for a section of it
             if common >= 2 and common >= _COVER * len(set(h)) and set(itertools.pairwise(h)) & q_pairs:
-                in_named = key.split("\x1f")[0] in named_ids
-                found.append((not in_named, -common / len(set(h)), -common, key))
+                found.append((-common / len(set(h)), -common, key))
         found.sort()
         return [key for *_, key in found[:UNITS]]
 

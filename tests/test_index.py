@@ -244,3 +244,5 @@ def test_a_question_that_repeats_a_heading_gets_the_whole_section() -> None:
     assert sections.ranking("Kết nạp bao nhiêu đảng viên?", 10) == []
     # The words that name a document ask for no section of it.
     assert sections.ranking("Báo cáo kết quả thực hiện Chỉ thị 05 số mấy?", 10, named=[doc]) == []
+    # A question that names another document asks for none of this one's sections.
+    assert sections.ranking("Nghị quyết nêu những hạn chế nào?", 10, named=[_NAMED[0]]) == []

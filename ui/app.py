@@ -93,9 +93,11 @@ def build(settings: Settings, assistant: Assistant | None = None) -> gr.Blocks:
         index_ = data.index if isinstance(data.index, int) else data.index[0]
         guarded(handlers.rate)(bot, store, history, index_, data.liked)
 
-    def example(data: gr.SelectData) -> str:
+    def example(data: gr.SelectData) -> tuple[str, Any, Any]:
+        """An example question clicked on the empty chat is asked (input locked meanwhile)."""
         value = data.value
-        return str(value.get("text", "") if isinstance(value, dict) else value)
+        text = str(value.get("text", "") if isinstance(value, dict) else value)
+        return text, gr.update(interactive=False), gr.update(interactive=False)
 
     with gr.Blocks(title="vankien: hỏi đáp văn kiện", analytics_enabled=False, fill_width=True) as app:
         history = gr.State([])
@@ -180,13 +182,21 @@ def build(settings: Settings, assistant: Assistant | None = None) -> gr.Blocks:
         # Answers share one limit, chat and API alike; the rest of the page stays responsive meanwhile.
         answering: dict[str, Any] = {"concurrency_limit": 4, "concurrency_id": "answer", **private}
         app.load(refresh, None, lists, **private)
+        # One question at a time per session: input is locked until the answer is done (or failed).
+        unlocked = (gr.update(interactive=True), gr.update(interactive=True))
         for trigger in (question.submit, send.click):
-            trigger(lambda q: ("", q), [question], [question, asked], queue=False, **private).then(
-                respond, [asked, history, mode, doc], [chat, sources, history], **answering
+            trigger(
+                lambda q: (gr.update(value="", interactive=False), q, gr.update(interactive=False)),
+                [question],
+                [question, asked, send],
+                queue=False,
+                **private,
+            ).then(respond, [asked, history, mode, doc], [chat, sources, history], **answering).then(
+                lambda: unlocked, None, [question, send], queue=False, **private
             )
-        chat.example_select(example, None, asked, **private).then(
+        chat.example_select(example, None, [asked, question, send], **private).then(
             respond, [asked, history, mode, doc], [chat, sources, history], **answering
-        )
+        ).then(lambda: unlocked, None, [question, send], queue=False, **private)
         chat.like(like, [history], None, **private)
         new.click(lambda: ([], render.sources_html([]), []), None, [chat, sources, history], **private)
         chat.clear(lambda: (render.sources_html([]), []), None, [sources, history], **private)

@@ -3,6 +3,7 @@ or generated) and the citations they carry."""
 
 from __future__ import annotations
 
+import math
 import re
 import threading
 from collections.abc import Iterator, Sequence
@@ -130,7 +131,7 @@ class Composer:
         if self.items is not None:
             self.claims = [Claim(span.text.strip(), ((pid, span),)) for pid, span in self.items]
             return
-        typed = self.intent.number or self.intent.person or self.intent.time
+        typed = self.intent.number or self.intent.person or self.intent.time or self.intent.code
         pool = [s for s in self.scored if s.fits] if typed else self.scored
         best = (pool or self.scored)[0]
         announced = self._announced(best)
@@ -176,25 +177,45 @@ class Composer:
         return [(p.id, best.span), *_items(items)] if len(items) >= 2 else None
 
     def _list_items(self) -> list[tuple[str, Span]] | None:
-        """The items of the section most of the top passages fall in, in document order."""
-        votes: dict[tuple[str, tuple[str, ...]], float] = {}
-        for rank, hit in enumerate(self.hits[:5]):
-            p = hit.paragraph
-            for depth in range(len(p.section), 0, -1):
-                key = (p.doc_id, p.section[:depth])
-                votes[key] = votes.get(key, 0.0) + 1.0 / (rank + 1) * (1.0 + 0.1 * depth)
-        for doc_id, section in sorted(votes, key=lambda k: -votes[k]):
+        """The items of the section the top passages concentrate in, in document order.
+
+        A section is scored by the hits it holds (the better ranked, the more) over the log of its size,
+        so that a whole part of a report does not win over the sub-section the hits are about. In a long
+        section, the list runs from the first hit on.
+        """
+        hits = self.hits[:5]
+        candidates = {
+            (h.paragraph.doc_id, h.paragraph.section[:d])
+            for h in hits
+            for d in range(1, len(h.paragraph.section) + 1)
+        }
+        scored = []
+        hit_ids = {h.paragraph.id for h in hits}
+        for doc_id, section in candidates:
+            inner = [
+                p for p in self.index.document(doc_id).paragraphs if p.section[: len(section)] == section
+            ]
+            heading = next((p.ordinal for p in inner if p.kind == "heading" and p.section == section), 0)
+            # Paragraphs placed before their section's own heading are page fragments moved there by the
+            # PDF's order: they count only where retrieval found them.
             members = [
                 p
-                for p in self.index.document(doc_id).paragraphs
-                if p.section[: len(section)] == section
-                and p.kind in ("body", "list_item", "heading")
+                for p in inner
+                if p.kind in ("body", "list_item", "heading")
                 and not (p.kind == "heading" and p.section == section)
+                and (p.ordinal > heading or p.id in hit_ids)
             ]
+            inside = [(rank, h) for rank, h in enumerate(hits) if h.paragraph.id in {m.id for m in members}]
             if len(members) < 2 and not (members and len(sentences(members[0].text)) >= 3):
                 continue
-            return _items(members)
-        return None
+            weight = sum(1.0 / (rank + 1) for rank, _ in inside) / math.log2(2 + len(members))
+            scored.append((weight, members, [h.paragraph.ordinal for _, h in inside]))
+        if not scored:
+            return None
+        _, members, ordinals = max(scored, key=lambda x: x[0])
+        if len(members) > MAX_LIST_ITEMS:
+            members = [m for m in members if m.ordinal >= min(ordinals)]
+        return _items(members)
 
     # -- generative --------------------------------------------------------------------------------
 
@@ -236,7 +257,7 @@ class Composer:
             text = " ".join(lines)
         else:  # a list: a sentence announcing it stays a lead line, the items are bulleted
             text = "\n".join(
-                line if c.text.endswith(":") else f"- {line}"
+                line if c.text.endswith(":") else f"- {line.lstrip('-+•* ')}"
                 for c, line in zip(self.claims, lines, strict=True)
             )
         spans: dict[str, list[Span]] = {}

@@ -19,6 +19,18 @@ _SENTENCE_END = re.compile(r"(?<=[.!?…])\s+(?=[\"“(\-–+•*\dA-ZÀ-ỸĐ])
 _CLAUSE_END = re.compile(r"(?<=;)\s+")
 _LONG_SENTENCE = 320
 _NUMBER = re.compile(r"^\d")
+# A quantity is written in digits; years, ordinals (khóa 17, lần thứ 19), dates and document codes are not
+# answers to "bao nhiêu".
+_NOT_QUANTITIES = re.compile(
+    r"\b(?:khóa|khoá|lần thứ|thứ|nhiệm kỳ|giai đoạn|năm|ngày|tháng|quý|số|điều|khoản|mục)"
+    r"\s+[\dIVXL][\d/.\- ]*"
+    r"|\b(?:19|20)\d\d\b|\d{1,4}\s*[-–]\s*[A-ZĐ][A-Za-zĐđ]*(?:/[A-ZĐ][A-Za-zĐđ]*)+|\d{1,2}/\d{1,2}/\d{4}",
+    re.IGNORECASE,
+)
+_QUANTITY = re.compile(r"(?<![\w/])\d[\d.,/]*")
+# A document named by its number: 35-CT/TW, Quyết định số 217, Nghị quyết 114-NQ/TU.
+_CODE = re.compile(r"\d{1,4}\s*[-–]\s*[A-ZĐ][A-Za-zĐđ]*(?:/[A-ZĐ][A-Za-zĐđ]*)+|\bsố\s+\d+", re.IGNORECASE)
+_WORDED = re.compile(r"[^\W\d_]{2,}\W+[^\W\d_]{2,}")
 _UPPER = "A-ZĐÀÁẢÃẠĂẮẰẲẴẶÂẤẦẨẪẬÈÉẺẼẸÊẾỀỂỄỆÌÍỈĨỊÒÓỎÕỌÔỐỒỔỖỘƠỚỜỞỠỢÙÚỦŨỤƯỨỪỬỮỰỲÝỶỸỴ"
 # A person: two to four capitalised syllables after a title, or three or four on their own (Lê Thị Thu Hồng).
 _PERSON = re.compile(rf"(?:[Đđ]ồng chí|đ/c|[ÔôBb][nà]g?)\s+[{_UPPER}]\w*(?:\s+[{_UPPER}]\w*){{1,3}}")
@@ -112,8 +124,10 @@ def coverage(terms: Terms, keys: set[str]) -> float:
 
 
 def satisfies(intent: Intent, text: str) -> bool:
-    """Whether a text holds the kind of thing asked for (a number, a person, a time)."""
-    if intent.number and not any(_NUMBER.match(t) and "/" not in t[2:] for t in tokenize(text)):
+    """Whether a text holds the kind of thing asked for (a number, a person, a time, a document code)."""
+    if intent.number and not _QUANTITY.search(_NOT_QUANTITIES.sub(" ", text)):
+        return False
+    if intent.code and not _CODE.search(text):
         return False
     if intent.person and not (_PERSON.search(text) or _NAME.search(text)):
         return False
@@ -164,6 +178,8 @@ def score_sentences(
     for rank, (pid, text, context) in enumerate(passages):
         around = keys_of(f"{context}\n{text}", terms.folded)
         for span in sentences(text):
+            if not _WORDED.search(span.text):
+                continue  # a bare number or heading mark ("3.2.", "II.") answers nothing
             own = keys_of(span.text, terms.folded)
             out.append(
                 Scored(

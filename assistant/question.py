@@ -35,6 +35,11 @@ _LIST_SHAPE = re.compile(
     r"|\b(nhung|cac)\s+(nhiem vu|giai phap|han che|bai hoc|muc tieu|phuong huong|nguyen nhan|khuyet diem"
     r"|chi tieu|noi dung|yeu cau|kho khan|thuan loi|ton tai|de an)\b"
 )
+# "Theo chỉ thị nào", "quyết định số mấy": a document is asked for by its number.
+_CODE_ASKED = re.compile(
+    r"\b(chi thi|nghi quyet|quyet dinh|quy dinh|ket luan|cong van|huong dan|van ban|thong tri|de an)"
+    r"\s+(nao|so may|so bao nhieu|gi)\b"
+)
 # "Có ai ... không?" asks whether anyone did, usually answered with a number, not a name.
 _ANYONE = re.compile(r"\bco ai\b.*\bkhong\b")
 # "bao nhiêu X" / "mấy X": the unit asked for, which the answer writes after its number ("24 đồng chí").
@@ -63,6 +68,8 @@ class Intent:
     person: bool = False
     time: bool = False
     listing: bool = False
+    code: bool = False
+    """Which document (chỉ thị nào, quyết định số mấy): answered by a document code."""
     unit: str | None = None
     """For a number: the word(s) after "bao nhiêu"/"mấy", diacritics removed ("dai bieu")."""
 
@@ -103,11 +110,14 @@ def intent(question: str) -> Intent:
     number, person, time = (bool(p.search(q)) for p in (_NUMBER_ASKED, _PERSON_ASKED, _TIME_ASKED))
     person = person and not _ANYONE.search(q)
     unit = _ASKED_UNIT.search(q)
+    code = bool(_CODE_ASKED.search(q))
+    number = number and not code
     return Intent(
+        code=code,
         number=number,
         person=person,
         time=time,
-        listing=bool(_LIST_SHAPE.search(q)) and not (number or person or time),
+        listing=bool(_LIST_SHAPE.search(q)) and not (number or person or time or code),
         unit=unit.group(1) if unit else None,
     )
 

@@ -318,6 +318,13 @@ def brief(
     out: Annotated[
         Path | None, typer.Option("--out", help="Ghi ra tệp .docx hoặc .md (mặc định: in Markdown).")
     ] = None,
+    mode: Annotated[
+        str,
+        typer.Option(
+            "--mode",
+            help="extractive (chỉ trích nguyên văn) hoặc generative (thêm tóm lược do mô hình viết).",
+        ),
+    ] = "extractive",
     as_json: JsonOpt = False,
 ) -> None:
     """Soạn tài liệu sinh hoạt chuyên đề: ý chính, bảng số liệu, câu hỏi kèm đáp án, đều có trích dẫn."""
@@ -327,10 +334,16 @@ def brief(
 
     if out is not None and out.suffix.lower() not in (".docx", ".md"):
         raise _fail("Tệp ra phải có đuôi .docx hoặc .md.")
+    if mode not in ("extractive", "generative"):
+        raise _fail(f"Chế độ không hợp lệ: {mode} (chọn extractive hoặc generative).")
+    settings = _settings()
+    generator = _brief_generator(settings) if mode == "generative" else None
     try:
-        material = make_brief(_index(_settings()), topic, doc=doc)
+        material = make_brief(_index(settings), topic, doc=doc, generator=generator)
     except (BriefError, IndexError_) as exc:
         raise _fail(str(exc)) from exc
+    if material.notice:
+        typer.secho(material.notice, err=True, fg=typer.colors.YELLOW)
     if out is not None:
         try:
             write(material, out)
@@ -341,6 +354,24 @@ def brief(
         typer.echo(json.dumps(material.as_dict(), ensure_ascii=False, indent=2))
     else:
         typer.echo(to_markdown(material))
+
+
+def _brief_generator(settings: Settings) -> Any:
+    """The configured generator for a brief's summaries, or None with a note (quotations only then)."""
+    from assistant.generate import GeneratorError, open_generator
+
+    try:
+        generator = open_generator(settings)
+    except GeneratorError as exc:
+        typer.secho(f"{exc} Tài liệu chỉ gồm các đoạn trích nguyên văn.", err=True, fg=typer.colors.YELLOW)
+        return None
+    if generator is None:
+        typer.secho(
+            "Chưa bật mô hình sinh văn bản: tài liệu chỉ gồm các đoạn trích nguyên văn.",
+            err=True,
+            fg=typer.colors.YELLOW,
+        )
+    return generator
 
 
 @app.command()

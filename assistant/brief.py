@@ -13,9 +13,10 @@ from assistant.reading import KINDS, BriefError, Candidate, Reading, short_name
 from assistant.records import Citation
 
 if TYPE_CHECKING:
+    from assistant.generate import Generator
     from index import Index
 
-__all__ = ["Brief", "BriefError", "Figure", "Point", "Question", "Section", "check", "make_brief"]
+__all__ = ["Brief", "BriefError", "Figure", "Point", "Question", "Said", "Section", "make_brief"]
 
 MAX_POINTS, POINTS_PER_GROUP = 12, 4
 MAX_FIGURES, FIGURES_PER_PARAGRAPH, MAX_COMPANIONS = 14, 4, 8
@@ -32,12 +33,22 @@ class Point:
 
 
 @dataclass(frozen=True)
+class Said:
+    """A sentence a generator wrote, kept because its citations back it (their `support` is the span)."""
+
+    text: str
+    citations: tuple[Citation, ...]
+
+
+@dataclass(frozen=True)
 class Section:
     """One heading of the outline with its points, in document order."""
 
     heading: str
     document: str
     points: tuple[Point, ...]
+    summary: tuple[Said, ...] = ()
+    """With a generator: one or two checked sentences that open the section."""
 
 
 @dataclass(frozen=True)
@@ -76,13 +87,17 @@ class Brief:
     questions: tuple[Question, ...]
     notes: tuple[Citation, ...] = field(default=())
     """Every cited paragraph once, numbered in the order the material first cites it."""
+    notice: str | None = None
+    """A note for the reader, e.g. that the generator failed and only quotations are given."""
 
     def as_dict(self) -> dict[str, Any]:
         return asdict(self)
 
 
-def make_brief(index: Index, topic: str, doc: str | None = None) -> Brief:
-    """Study material on a topic from the indexed documents (or from one document): extractive, all cited."""
+def make_brief(index: Index, topic: str, doc: str | None = None, generator: Generator | None = None) -> Brief:
+    """Study material on a topic from the indexed documents (or one document), every item cited; with a
+    generator, each outline section also opens with a short checked summary."""
+    from assistant.brief_check import verified
     from assistant.quiz import questions
 
     if not topic.strip():
@@ -93,9 +108,14 @@ def make_brief(index: Index, topic: str, doc: str | None = None) -> Brief:
     if not reading.relevant:
         raise BriefError(f"Không tìm thấy nội dung nào về chủ đề “{topic.strip()}” trong các văn bản đã nạp.")
     outline = _outline(reading)
+    notice = None
+    if generator is not None:
+        from assistant.brief_summary import summarise
+
+        outline, notice = summarise(reading, outline, generator)
     table = _figures(reading)
-    brief = Brief(topic.strip(), outline, table, questions(reading, outline, table))
-    return numbered(_verified(brief))
+    brief = Brief(topic.strip(), outline, table, questions(reading, outline, table), notice=notice)
+    return numbered(verified(brief))
 
 
 def _outline(reading: Reading) -> tuple[Section, ...]:
@@ -221,7 +241,14 @@ def numbered(brief: Brief) -> Brief:
     def point(p: Point) -> Point:
         return replace(p, citation=num(p.citation))
 
-    outline = tuple(replace(s, points=tuple(point(p) for p in s.points)) for s in brief.outline)
+    outline = tuple(
+        replace(
+            s,
+            summary=tuple(replace(x, citations=tuple(num(c) for c in x.citations)) for x in s.summary),
+            points=tuple(point(p) for p in s.points),
+        )
+        for s in brief.outline
+    )
     table = tuple(replace(f, citation=num(f.citation)) for f in brief.figures)
     quiz = tuple(
         replace(q, keys=tuple(point(k) for k in q.keys), sources=tuple(num(c) for c in q.sources))
@@ -230,57 +257,13 @@ def numbered(brief: Brief) -> Brief:
     notes: dict[str, Citation] = {}
     for c in _citations(Brief(brief.topic, outline, table, quiz)):
         notes.setdefault(c.id, c)
-    return Brief(brief.topic, outline, table, quiz, tuple(sorted(notes.values(), key=lambda c: c.n)))
+    ordered = tuple(sorted(notes.values(), key=lambda c: c.n))
+    return Brief(brief.topic, outline, table, quiz, ordered, brief.notice)
 
 
 def _citations(brief: Brief) -> list[Citation]:
-    out = [p.citation for s in brief.outline for p in s.points] + [f.citation for f in brief.figures]
+    out = [c for s in brief.outline for x in s.summary for c in x.citations]
+    out += [p.citation for s in brief.outline for p in s.points] + [f.citation for f in brief.figures]
     for q in brief.questions:
         out += [k.citation for k in q.keys] + list(q.sources)
     return out
-
-
-def check(brief: Brief) -> list[str]:
-    """What in the material is not verbatim in the paragraph it cites (empty when everything is)."""
-    problems = [f"ý: {p.text}" for s in brief.outline for p in s.points if not _point_ok(p)]
-    problems += [f"số liệu: {f.value} ({f.measure})" for f in brief.figures if not _figure_ok(f)]
-    return problems + [f"câu hỏi: {q.prompt}" for q in brief.questions if not _question_ok(q)]
-
-
-def _verified(brief: Brief) -> Brief:
-    """The material without any item that fails the presence check: nothing unchecked is printed."""
-    outline = [replace(s, points=tuple(p for p in s.points if _point_ok(p))) for s in brief.outline]
-    return Brief(
-        brief.topic,
-        tuple(s for s in outline if s.points),
-        tuple(f for f in brief.figures if _figure_ok(f)),
-        tuple(q for q in brief.questions if _question_ok(q)),
-    )
-
-
-def _point_ok(p: Point) -> bool:
-    return bool(p.text.strip()) and p.text in p.citation.text
-
-
-def _figure_ok(f: Figure) -> bool:
-    source = f.citation
-    found = all(x in source.text for x in (f.value, f.measure, source.support)) and f.value in source.support
-    where = f"{source.support} {source.section} {source.document}".lower()
-    return found and f.value in f.measure and f.period.lower() in where
-
-
-def _question_ok(q: Question) -> bool:
-    if not q.keys or not all(_point_ok(k) for k in q.keys):
-        return False
-    if q.kind != "choice":
-        return True
-    if q.answer is None or len(q.sources) != len(q.options):
-        return False
-    right = q.options[q.answer]
-    wrong = [o for i, o in enumerate(q.options) if i != q.answer]
-    return (
-        right in q.keys[0].text
-        and q.keys[0].citation.id == q.sources[q.answer].id
-        and all(o in s.text for o, s in zip(q.options, q.sources, strict=True))
-        and all(o != right and not (o[:1].isdigit() and figs.same_number(o, right)) for o in wrong)
-    )

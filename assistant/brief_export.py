@@ -14,6 +14,7 @@ if TYPE_CHECKING:
     from docx.text.paragraph import Paragraph as DocxParagraph
 
 LETTERS = "ABCDEFGH"
+SUMMARY = "Tóm lược (mô hình viết, đã đối chiếu với đoạn trích): "
 _WHERE = {"mục": "theo tiêu đề mục", "văn bản": "theo tên văn bản"}
 
 
@@ -70,9 +71,14 @@ def _cell(text: str) -> str:
 
 def to_markdown(brief: Brief) -> str:
     """The brief as Markdown; each cited paragraph is a footnote (document, number, section, paragraph)."""
-    lines = [f"# {title(brief)}", "", f"*{intro()}*", "", "## I. Những nội dung chính", ""]
+    lines = [f"# {title(brief)}", "", f"*{intro()}*", ""]
+    lines += [f"*{brief.notice}*", ""] if brief.notice else []
+    lines += ["## I. Những nội dung chính", ""]
     for i, section in enumerate(brief.outline, start=1):
         lines += [f"### {i}. {heading(section)}", ""]
+        if section.summary:
+            said = " ".join(f"{x.text} {_marks([c.n for c in x.citations])}" for x in section.summary)
+            lines += [f"*{SUMMARY}*{said}", ""]
         lines += [f"- {p.text} {_marks([p.citation.n])}" for p in section.points]
         lines.append("")
     lines += ["## II. Số liệu chính", ""]
@@ -124,9 +130,18 @@ def write_docx(brief: Brief, out: Path) -> Path:
     normal.font.size = Pt(12)
     doc.add_heading(title(brief), level=0)
     doc.add_paragraph().add_run(intro()).italic = True
+    if brief.notice:
+        doc.add_paragraph().add_run(brief.notice).italic = True
     doc.add_heading("I. Những nội dung chính", level=1)
     for i, section in enumerate(brief.outline, start=1):
         doc.add_heading(f"{i}. {heading(section)}", level=2)
+        if section.summary:
+            opening = doc.add_paragraph()
+            opening.add_run(SUMMARY).italic = True
+            for x in section.summary:
+                opening.add_run(x.text + " ")
+                _cite(opening, [c.n for c in x.citations])
+                opening.add_run(" ")
         for p in section.points:
             item = doc.add_paragraph(p.text + " ", style="List Bullet")
             _cite(item, [p.citation.n])

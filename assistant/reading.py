@@ -64,7 +64,8 @@ class Reading:
         # One snapshot of the documents: every lookup through the index asks the store for its revision.
         self.documents = {d.id: index.document(d.id) for d, _ in index.documents()}
         self.paragraphs = {p.id: (p, d) for d in self.documents.values() for p in d.paragraphs}
-        self.terms: Terms = terms_of(topic, vocabulary(index))
+        self.vocabulary = vocabulary(index)
+        self.terms: Terms = terms_of(topic, self.vocabulary)
         hits = index.search(topic, k=RETRIEVE, doc=doc)
         self.boosts: dict[str, float] = {}
         for rank, hit in enumerate(hits):

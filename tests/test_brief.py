@@ -6,15 +6,17 @@ from __future__ import annotations
 
 import re
 import shutil
+import socket
 import subprocess
 from collections import Counter
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import pytest
 from typer.testing import CliRunner
 
-from assistant.brief import Brief, BriefError, check, make_brief
+from assistant.brief import Brief, BriefError, make_brief
+from assistant.brief_check import check
 from assistant.brief_export import to_markdown, write_docx
 from assistant.figures import find, same_number, strip_marker, value_of
 from assistant.settings import Settings
@@ -244,6 +246,44 @@ def test_the_docx_handout_opens_in_libreoffice(index: Index, tmp_path: Path) -> 
     assert page.stat().st_size > 20_000  # a blank page at 50 dpi is a few kilobytes
     text = subprocess.run(["pdftotext", "-l", "1", str(pdf), "-"], capture_output=True, text=True).stdout
     assert "Tài liệu sinh hoạt chuyên đề" in text and "Những nội dung chính" in text
+
+
+# -- with a generator ----------------------------------------------------------------------------
+
+
+@pytest.mark.integration
+def test_a_small_model_s_summaries_are_kept_only_where_their_paragraphs_back_them(index: Index) -> None:
+    from assistant.brief_check import verified
+    from assistant.brief_summary import summarise
+    from assistant.evidence import numbers_of
+    from assistant.generate import LocalGenerator
+    from assistant.reading import Reading
+    from index.models import pull
+
+    model = LocalGenerator(pull("qwen2.5-coder-0.5b-instruct-q4_k_m", Settings().models_dir), n_ctx=2048)
+    topic = "công tác kiểm tra, giám sát"
+    brief = make_brief(index, topic)
+    # One section is enough to see the checker at work (the small model is slow on two cores).
+    outline, notice = summarise(Reading(index, topic, None), brief.outline[:1], model)
+    assert notice is None and outline[0].points == brief.outline[0].points
+    for said in outline[0].summary:
+        assert said.citations and all(c.support in c.text for c in said.citations)
+        assert numbers_of(said.text) <= set().union(*(numbers_of(c.text) for c in said.citations))
+        assert not any(said.text.rstrip(".") in p.text for p in outline[0].points)
+    assert verified(replace(brief, outline=outline)).outline[0].summary == outline[0].summary
+
+
+@pytest.mark.integration
+def test_a_generator_that_fails_leaves_the_quotations_and_says_so(index: Index) -> None:
+    from assistant.generate import OpenAIGenerator
+
+    with socket.socket() as closed:  # a port nothing listens on: the connection is refused at once
+        closed.bind(("127.0.0.1", 0))
+        url = f"http://127.0.0.1:{closed.getsockname()[1]}/v1"
+    brief = make_brief(index, "Chỉ thị 05", generator=OpenAIGenerator(url, "qwen", timeout=5))
+    assert brief.notice and "trích nguyên văn" in brief.notice and "\n" not in brief.notice
+    assert brief.outline and not any(s.summary for s in brief.outline) and check(brief) == []
+    assert brief.notice in to_markdown(brief)
 
 
 # -- the command line ------------------------------------------------------------------------------

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import itertools
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -23,6 +24,12 @@ Progress = Callable[[str, int, int], None]
 Reranker = Callable[[str, list[Hit]], list[Hit]]
 """Re-orders candidate hits for a question (e.g. re-scoring with the embedder or the generator)."""
 _BATCH = 32
+_SHORT, _LEAD = 150, 120
+"""A paragraph shorter than _SHORT characters is indexed for keywords with the first _LEAD characters
+of the one before it. Measured (README): hit@5 0.891 -> 0.899, MRR 0.674 -> 0.683; the whole paragraph
+before instead of its lead gave MRR 0.702 but hit@5 0.882 (and 0.874 with _SHORT 250)."""
+_KEYWORD_TEXT = "2"
+"""Changes whenever what BM25 indexes changes, so that a saved keyword index is rebuilt."""
 
 
 class IndexError_(UserError):
@@ -227,15 +234,21 @@ class Index:
         self._documents = {d.id: d for _, d in items}
         folder = self.config.data_dir / "keywords"
         stamp = folder / "revision"
-        if stamp.exists() and stamp.read_text().strip() == f"{revision}:{len(items)}":
+        version = f"{revision}:{len(items)}:{_KEYWORD_TEXT}"
+        if stamp.exists() and stamp.read_text().strip() == version:
             self._keywords = KeywordIndex.load(folder)
         else:
+            before = [
+                None,
+                *(p if p.doc_id == q.doc_id else None for (p, _), (q, _) in itertools.pairwise(items)),
+            ]
             self._keywords = KeywordIndex.build(
-                [p.id for p, _ in items], [_keyword_text(p, d) for p, d in items]
+                [p.id for p, _ in items],
+                [_keyword_text(p, d, b) for (p, d), b in zip(items, before, strict=True)],
             )
             if not self.config.chroma_url:
                 self._keywords.save(folder)
-                stamp.write_text(f"{revision}:{len(items)}")
+                stamp.write_text(version)
         from index.sections import Sections
 
         self._sections = Sections.build(items)
@@ -321,5 +334,8 @@ def _title(p: Paragraph, d: Document) -> str:
     return "; ".join(parts)
 
 
-def _keyword_text(p: Paragraph, d: Document) -> str:
-    return f"{_title(p, d)}\n{p.text}"
+def _keyword_text(p: Paragraph, d: Document, before: Paragraph | None = None) -> str:
+    """What BM25 indexes for a paragraph: its context, and for a short one the lead of the paragraph
+    before it, which it usually completes (`Thời gian hoàn thành: ...` after the task it dates)."""
+    lead = f"{before.text[:_LEAD]}\n" if before is not None and len(p.text) < _SHORT else ""
+    return f"{_title(p, d)}\n{lead}{p.text}"

@@ -14,6 +14,7 @@ if TYPE_CHECKING:
     from docx.text.paragraph import Paragraph as DocxParagraph
 
 LETTERS = "ABCDEFGH"
+_WIDTHS_CM = (0.9, 2.7, 7.5, 3.4, 1.9)
 SUMMARY = "Tóm lược (mô hình viết, đã đối chiếu với đoạn trích): "
 _WHERE = {"mục": "theo tiêu đề mục", "văn bản": "theo tên văn bản"}
 
@@ -122,7 +123,7 @@ def _cite(paragraph: DocxParagraph, numbers: list[int]) -> None:
 def write_docx(brief: Brief, out: Path) -> Path:
     """The brief as a Word document; citations are superscript [n] with the numbered notes at the end."""
     from docx import Document
-    from docx.shared import Pt
+    from docx.shared import Cm, Pt
 
     doc = Document()
     normal = doc.styles["Normal"]
@@ -149,6 +150,7 @@ def write_docx(brief: Brief, out: Path) -> Path:
     if brief.figures:
         table = doc.add_table(rows=1, cols=5)
         table.style = "Table Grid"
+        table.autofit = False
         header = ["#", "Số liệu", "Nội dung", "Thời kỳ, phạm vi", "Nguồn"]
         for cell, text in zip(table.rows[0].cells, header, strict=True):
             cell.paragraphs[0].add_run(text).bold = True
@@ -157,6 +159,11 @@ def write_docx(brief: Brief, out: Path) -> Path:
             for cell, text in zip(cells[:4], [str(i), f.value, f.measure, period(f)], strict=True):
                 cell.text = text
             _cite(cells[4].paragraphs[0], [f.citation.n])
+        # The measure gets the room; LibreOffice reads the grid's widths, Word the cells'.
+        for column, width in zip(table.columns, _WIDTHS_CM, strict=True):
+            column.width = Cm(width)
+            for cell in column.cells:
+                cell.width = Cm(width)
     else:
         doc.add_paragraph("Không tìm thấy số liệu về chủ đề này.")
     doc.add_heading("III. Câu hỏi ôn tập, thảo luận", level=1)

@@ -238,10 +238,8 @@ class Index:
         if stamp.exists() and stamp.read_text().strip() == version:
             self._keywords = KeywordIndex.load(folder)
         else:
-            before = [
-                None,
-                *(p if p.doc_id == q.doc_id else None for (p, _), (q, _) in itertools.pairwise(items)),
-            ]
+            pairs = itertools.pairwise(items)
+            before = [None, *(p if p.doc_id == q.doc_id else None for (p, _), (q, _) in pairs)][: len(items)]
             self._keywords = KeywordIndex.build(
                 [p.id for p, _ in items],
                 [_keyword_text(p, d, b) for (p, d), b in zip(items, before, strict=True)],

@@ -3,6 +3,7 @@ and every sentence of them scored against the topic; the citations handed out co
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -23,6 +24,7 @@ MIN_RELEVANCE = 0.5
 """Least share of the topic's weighted terms the best retrieved sentence (with its paragraph, section and
 document) must hold: below it the documents say nothing about the topic."""
 KINDS = ("body", "list_item")
+_SHORT_NUMBER = re.compile(r"\d{1,3}")
 _KIND_NAMES = {
     "report": "Báo cáo",
     "resolution": "Nghị quyết",
@@ -71,8 +73,12 @@ class Reading:
         for rank, hit in enumerate(hits):
             self.boosts[hit.paragraph.id] = 0.15 / (1 + 0.3 * rank)
         self.hit_ids = [h.paragraph.id for h in hits]
-        # A topic that names a document ("Chỉ thị 05") is about all of it.
+        # A topic that names a document ("Chỉ thị 05") is about all of it; the number in the name
+        # identifies the document, and matched against the text it would pick "05 tổ chức đảng".
         self.named = set() if doc else set(named_documents(topic, [d for d in self.documents.values()]))
+        if self.named:
+            kept = {t: w for t, w in self.terms.weights.items() if not _SHORT_NUMBER.fullmatch(t)}
+            self.terms = Terms(kept, self.terms.folded)
         for doc_id in self.named:
             for p in self.documents[doc_id].paragraphs:
                 self.boosts.setdefault(p.id, 0.0)

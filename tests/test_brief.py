@@ -91,6 +91,8 @@ class Topic:
     """The least share of the outline's and the table's citations in those documents."""
     about: str
     """A pattern most points' sections or texts must match (the topic really is what they are about)."""
+    heading: str
+    """A pattern one outline heading at least must match (the right section was found)."""
     figures: tuple[str, ...] = ()
     """Figures the table must hold."""
 
@@ -101,6 +103,7 @@ TOPICS = [
         ("303-BC/ĐU", "03-CTr/ĐU", "01-NQ/ĐH", "292-BC/ĐU", "297-BC/ĐU"),
         1.0,
         r"kiểm tra|giám sát|UBKT",
+        r"(?i)kiểm tra, giám sát",
         ("286 tổ chức đảng",),
     ),
     Topic(
@@ -108,16 +111,26 @@ TOPICS = [
         ("01-NQ/ĐH", "03-CTr/ĐU", "303-BC/ĐU"),
         0.7,
         r"(?i)chỉ tiêu|mục tiêu|nhiệm kỳ 2020|đạt \d",
+        r"(?i)chỉ tiêu",
         ("150 đảng viên", "90%"),
     ),
-    Topic("Chỉ thị 05", ("292-BC/ĐU",), 0.8, r"(?i)Chỉ thị|làm theo|Bác|Hồ Chí Minh"),
+    Topic(
+        "Chỉ thị 05", ("292-BC/ĐU",), 0.8, r"(?i)Chỉ thị|làm theo|Bác|Hồ Chí Minh", r"(?i)lãnh đạo|hạn chế"
+    ),
     Topic(
         "Nghị quyết Trung ương 4 khóa XII",
         ("297-BC/ĐU",),
         0.8,
         r"(?i)Nghị quyết|Trung ương 4|kho[áa] XII|chỉnh đốn|kiểm điểm|phê bình|suy thoái",
+        r"(?i)kết quả thực hiện|hạn chế",
     ),
-    Topic("công tác dân vận", ("303-BC/ĐU", "03-CTr/ĐU", "01-NQ/ĐH"), 0.8, r"(?i)dân vận|dân chủ|đoàn thể"),
+    Topic(
+        "công tác dân vận",
+        ("303-BC/ĐU", "03-CTr/ĐU", "01-NQ/ĐH"),
+        0.8,
+        r"(?i)dân vận|dân chủ|đoàn thể",
+        r"(?i)dân vận",
+    ),
 ]
 
 
@@ -138,6 +151,7 @@ def test_a_brief_cites_the_right_documents_and_every_item_is_in_its_paragraph(
     cited = [p.citation for p in points] + [f.citation for f in brief.figures]
     inside = sum(number[c.document] in case.documents for c in cited)
     assert inside >= case.share * len(cited), Counter(number[c.document] for c in cited)
+    assert any(re.search(case.heading, s.heading) for s in brief.outline), [s.heading for s in brief.outline]
     about = sum(bool(re.search(case.about, f"{p.citation.section} {p.text}")) for p in points)
     assert about >= 0.6 * len(points), [p.text[:60] for p in points]
     for p in points:

@@ -87,8 +87,22 @@ class Composer:
     @property
     def answerable(self) -> bool:
         """Whether the passages hold the question's terms and the kind of answer it asks for."""
-        good = [s for s in self.scored[:12] if s.context >= MIN_CONTEXT]
+        # The years of the question (a period, a year) must be around the answer, in its sentence,
+        # paragraph, section path or document title:
+        # a target for 2020-2025 does not answer a question about 2015-2020.
+        asked = {n for n in evidence.numbers_of(self.own) if len(n) == 4 and n[:2] in ("19", "20")}
+        good = [
+            s
+            for s in self.scored[:12]
+            if s.context >= MIN_CONTEXT
+            and asked <= self._numbers_around(s.paragraph) | evidence.numbers_of(s.span.text)
+        ]
         return bool(good) and (any(s.fits for s in good) or self.intent.listing)
+
+    def _numbers_around(self, pid: str) -> set[str]:
+        hit = next(h for h in self.hits if h.paragraph.id == pid)
+        p = hit.paragraph
+        return evidence.numbers_of(f"{hit.document} {' '.join(p.section)} {p.text}")
 
     @property
     def listing(self) -> bool:

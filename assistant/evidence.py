@@ -33,8 +33,13 @@ _CODE = re.compile(r"\d{1,4}\s*[-–]\s*[A-ZĐ][A-Za-zĐđ]*(?:/[A-ZĐ][A-Za-zĐ
 _WORDED = re.compile(r"[^\W\d_]{2,}\W+[^\W\d_]{2,}")
 _UPPER = "A-ZĐÀÁẢÃẠĂẮẰẲẴẶÂẤẦẨẪẬÈÉẺẼẸÊẾỀỂỄỆÌÍỈĨỊÒÓỎÕỌÔỐỒỔỖỘƠỚỜỞỠỢÙÚỦŨỤƯỨỪỬỮỰỲÝỶỸỴ"
 # A person: two to four capitalised syllables after a title, or three or four on their own (Lê Thị Thu Hồng).
-_PERSON = re.compile(rf"(?:[Đđ]ồng chí|đ/c|[ÔôBb][nà]g?)\s+[{_UPPER}]\w*(?:\s+[{_UPPER}]\w*){{1,3}}")
-_NAME = re.compile(rf"(?<!\w)[{_UPPER}][^\W\d_{_UPPER}]+(?:\s+[{_UPPER}][^\W\d_{_UPPER}]+){{2,3}}(?!\w)")
+_PERSON = re.compile(rf"(?:[Đđ]ồng chí|đ/c|[Ôô]ng|[Bb]à)\s+[{_UPPER}]\w*(?:\s+[{_UPPER}]\w*){{1,3}}")
+# A full name on its own starts with a family name (the common ones cover nearly all Vietnamese people).
+_FAMILY = (
+    "Nguyễn|Trần|Lê|Phạm|Hoàng|Huỳnh|Phan|Vũ|Võ|Đặng|Bùi|Đỗ|Hồ|Ngô|Dương|Lý|Thân|Đào|Đoàn|Vương|Trịnh|Trương|"
+    "Lâm|Phùng|Mai|Tô|Hà|Cao|Đinh|Lưu|Tạ|Chu|Giáp|Lương|Quách|Triệu|Kiều|Nông|Lục|Hứa|Khúc|Tăng|Thái|Diệp|Ông"
+)
+_NAME = re.compile(rf"(?<!\w)(?:{_FAMILY})(?:\s+[{_UPPER}][^\W\d_{_UPPER}]+){{1,3}}(?!\w)")
 _TIME = re.compile(r"\d{1,2}/\d{1,2}/\d{4}|\bngày \d|\btháng \d|\bnăm \d{4}|\bquý [IV1-4]", re.IGNORECASE)
 
 # Question words and conversational glue: they say what is asked, not what it is about.
@@ -161,7 +166,7 @@ class Scored:
         )
 
 
-DENSE_WEIGHT = 1.0
+DENSE_WEIGHT = 2.0
 
 
 def score_sentences(

@@ -113,7 +113,7 @@ class Assistant:
             from assistant.generate import GeneratorError
 
             try:
-                for text in composer.generate(generator):
+                for text in composer.generate(generator, self.settings.generator_timeout_s):
                     yield Event("sentence", text)
             except GeneratorError as exc:
                 notice = f"{exc} Phần còn lại được trích nguyên văn từ tài liệu."

@@ -6,6 +6,7 @@ from __future__ import annotations
 import math
 import re
 import threading
+import time
 from collections.abc import Iterator, Sequence
 from typing import TYPE_CHECKING
 
@@ -233,13 +234,17 @@ class Composer:
 
     # -- generative --------------------------------------------------------------------------------
 
-    def generate(self, generator: Generator) -> Iterator[str]:
-        """Generated sentences, each shown once checked, with its citations numbered in order of use."""
+    def generate(self, generator: Generator, timeout: float) -> Iterator[str]:
+        """Generated sentences, each shown once checked, with its citations numbered in order of use.
+
+        A generation still running after `timeout` seconds is stopped (which frees the model for the
+        next session) with a GeneratorError; the sentences already shown stay.
+        """
         budget = generator.context_window - ANSWER_TOKENS
         messages, _ = build_messages(
             self.query, self.passages[:PROMPT_PASSAGES], budget, generator.count_tokens
         )
-        pieces = generator.stream(messages, max_tokens=ANSWER_TOKENS)
+        pieces = _until(generator.stream(messages, max_tokens=ANSWER_TOKENS), time.monotonic() + timeout)
         for sentence in sentences_of(pieces):
             if refused(sentence):
                 continue
@@ -296,6 +301,20 @@ class Composer:
             page=p.page,
             ordinal=p.ordinal,
         )
+
+
+def _until(pieces: Iterator[str], deadline: float) -> Iterator[str]:
+    from assistant.generate import GeneratorError
+
+    try:
+        for piece in pieces:
+            yield piece
+            if time.monotonic() > deadline:
+                raise GeneratorError("Mô hình sinh văn bản trả lời quá lâu nên đã bị dừng.")
+    finally:
+        close = getattr(pieces, "close", None)
+        if close is not None:
+            close()
 
 
 def _items(members: Sequence[Paragraph]) -> list[tuple[str, Span]]:

@@ -240,6 +240,21 @@ def test_a_generated_answer_keeps_only_sentences_its_citations_back(
     assert answer.mode in ("generative", "extractive")
 
 
+@pytest.mark.integration
+def test_a_generation_over_its_time_limit_is_stopped_and_the_answer_quoted(
+    bot: Assistant, small_generator: LocalGenerator
+) -> None:
+    hurried = bot.settings.model_copy(update={"generator_timeout_s": 0.01})
+    answer = Assistant(hurried, index=bot.index, generator=small_generator).ask(
+        "Đại hội bầu bao nhiêu đồng chí vào Ban Chấp hành?", mode="generative"
+    )
+    assert answer.notice and "quá lâu" in answer.notice
+    assert answer.mode == "extractive" and "24" in answer.answer
+    _checked(answer)
+    # The model was freed: the next generation runs.
+    assert "".join(small_generator.stream([{"role": "user", "content": "Hi"}], max_tokens=4))
+
+
 def _server(reply: bytes) -> tuple[socket.socket, str]:
     """A loopback HTTP server answering every request with `reply` (b"" = accept and never answer)."""
     listener = socket.socket()

@@ -1,7 +1,10 @@
 """Benchmark: retrieval quality of dense-only, keyword-only and hybrid ranking (and, with --baseline,
 llama-index's default pipeline), all on the same index and question set in one run.
 
-    .venv/bin/python scripts/bench_retrieval.py [--baseline] [--limit N]
+    .venv/bin/python scripts/bench_retrieval.py [--baseline] [--limit N] [--misses]
+
+`--misses` also lists, for each system, the answerable questions with no relevant paragraph in its top 5
+and the rank of the first relevant one (- when not in the top 10).
 
 The bundled corpus is indexed into a temporary data folder (vectors come from the machine's embedding
 cache when present, so re-runs are quick).
@@ -42,6 +45,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--baseline", action="store_true", help="also run llama-index's default pipeline")
     parser.add_argument("--limit", type=int, default=None)
+    parser.add_argument("--misses", action="store_true", help="list the questions missed in the top 5")
     args = parser.parse_args()
     questions = load_questions()
     with tempfile.TemporaryDirectory() as tmp:
@@ -60,6 +64,12 @@ def main() -> None:
         for name, system in systems.items():
             records = evaluation.run(questions, system, 10, args.limit)
             print(format_table(evaluation.summarise(records, questions), name=name))
+            if args.misses:
+                missed = [r for r in records if r["type"] != "unanswerable" and not r["scores"]["hit@5"]]
+                for r in missed:
+                    first = r["scores"]["first_relevant"]
+                    rank = first if first is not None and first <= 10 else "-"
+                    print(f"  miss {r['id']} {r['type']:<14} rank {rank}: {r['question'][:90]}")
             print()
 
 

@@ -260,8 +260,8 @@ def test_llamaindex_baseline_runs_on_the_bundled_corpus(baseline: evaluation.Sys
             assert 1 <= first <= last <= corpus_lines
 
 
-HIT5_FLOOR = 0.78
-"""Just under our measured hit@5 on the project's set (0.815 at the time of writing): the CI gate."""
+HIT5_FLOOR = 0.88
+"""Just under our measured hit@5 on the project's set (0.899 at the time of writing): the CI gate."""
 
 
 @pytest.mark.integration

@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 import pytest
+from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
 from tests.test_ui import corpus_assistant, launched
 from ui.feedback import FeedbackStore
@@ -65,6 +66,21 @@ def _until(check: Callable[[], bool], seconds: float = 20) -> None:
         time.sleep(0.2)
 
 
+def _choose(page: Page, dropdown: str, option: str) -> None:
+    """Pick an option of a Gradio dropdown as a user does: open it, type, click the match."""
+    box = page.locator(f"{dropdown} input")
+    for _ in range(3):
+        box.click()
+        box.press_sequentially(option[:8])
+        match = page.get_by_role("option", name=option).first
+        try:
+            match.click(timeout=5000)
+            return
+        except PlaywrightTimeout:
+            box.press("Escape")
+    raise AssertionError(f"no option {option!r} in {dropdown}")
+
+
 def _ask(page: Page, question: str) -> None:
     box = page.locator("#vk-question textarea, #vk-question input").first
     box.fill(question)
@@ -115,12 +131,22 @@ def test_an_uploaded_file_is_ingested_and_listed(browser: Browser, folder: Path,
     page = _open(browser, launched(folder))
     try:
         page.get_by_role("tab", name="Văn bản").click()
+        page.locator("#vk-docs").get_by_text("CHƯƠNG TRÌNH THI ĐUA").wait_for(timeout=WAIT_MS)  # page loaded
         with page.expect_file_chooser() as chooser:
             page.locator("#vk-upload").click()
         chooser.value.set_files(str(note))
         page.get_by_text("Nạp xong 1/1 tệp").wait_for(timeout=WAIT_MS)
         page.locator("#vk-docs").get_by_text(note.name).first.wait_for(timeout=WAIT_MS)
         page.screenshot(path=str(tmp_path / "documents.png"), full_page=True)
+        _choose(page, "#vk-browse", "GHI CHÚ SINH HOẠT CHI BỘ")  # read the text itself, with paragraph ids
+        paragraphs = page.locator("#vk-paragraphs .vk-para")
+        paragraphs.first.wait_for(timeout=WAIT_MS)
+        assert "Có 18 đảng viên tham dự." in page.locator("#vk-paragraphs").inner_text()
+        assert paragraphs.first.locator("code").inner_text().strip()
+        _choose(page, "#vk-remove", "GHI CHÚ SINH HOẠT CHI BỘ")
+        page.get_by_role("button", name="Gỡ", exact=True).click()
+        page.get_by_text(f"Đã gỡ tệp {note.name}").wait_for(timeout=WAIT_MS)
+        _until(lambda: note.name not in page.locator("#vk-docs").inner_text())
     finally:
         index = corpus_assistant(folder).index
         if any(d.file == note.name for d, _ in index.documents()):

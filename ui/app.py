@@ -164,7 +164,9 @@ def build(settings: Settings, assistant: Assistant | None = None) -> gr.Blocks:
                 )
                 loaded = gr.Markdown(elem_id="vk-ingest-result")
                 with gr.Row():
-                    gone = gr.Dropdown([], label="Gỡ văn bản (gỡ cả tệp chứa nó)", scale=3)
+                    gone = gr.Dropdown(
+                        [], label="Gỡ văn bản (gỡ cả tệp chứa nó)", scale=3, elem_id="vk-remove"
+                    )
                     remove = gr.Button("Gỡ", variant="stop", scale=1)
                 removed = gr.Markdown()
                 pick = gr.Dropdown([], label="Đọc văn bản", elem_id="vk-browse")

@@ -6,6 +6,7 @@ import itertools
 import re
 from collections import Counter
 from collections.abc import Sequence
+from functools import lru_cache
 
 from index.keywords import ABBREVIATIONS, has_diacritics, retone, tokenize
 from index.keywords import fold as strip_marks
@@ -49,6 +50,11 @@ def resolve_document(ref: str, documents: Sequence[Document]) -> Document:
 
 
 def _words(text: str, folded: bool) -> list[list[str]]:
+    return [list(words) for words in _cached_words(text, folded)]
+
+
+@lru_cache(maxsize=4096)
+def _cached_words(text: str, folded: bool) -> tuple[tuple[str, ...], ...]:
     """The words of each phrase, abbreviations spelt out (`NQ` -> nghị quyết), numbers without
     leading zeros, folded when the question was typed without diacritics."""
     phrases = []
@@ -63,7 +69,7 @@ def _words(text: str, folded: bool) -> list[list[str]]:
             else:
                 words.append(retone(word.lower()))
         phrases.append([strip_marks(w) for w in words] if folded else words)
-    return [p for p in phrases if p]
+    return tuple(tuple(p) for p in phrases if p)
 
 
 def _pairs(phrases: list[list[str]]) -> set[tuple[str, str]]:

@@ -17,22 +17,29 @@ _COVER = 2 / 3
 """Share of a heading's words that the question must hold."""
 
 
+def _words(text: str) -> list[str]:
+    return [t for t in tokenize(text) if not t[:1].isdigit()]
+
+
 @dataclass(frozen=True)
 class Sections:
     """Every section (at every depth) of every document: its heading and its paragraphs in order."""
 
     members: dict[str, list[str]]
-    headings: dict[str, str]
+    headings: dict[str, tuple[list[str], list[str]]]
+    """Each section's heading words (numbers left out), as written and without diacritics."""
 
     @classmethod
     def build(cls, items: Sequence[tuple[Paragraph, Document]]) -> Sections:
         members: dict[str, list[str]] = {}
-        headings: dict[str, str] = {}
+        headings: dict[str, tuple[list[str], list[str]]] = {}
         for p, d in sorted(items, key=lambda pd: (pd[1].id, pd[0].ordinal)):
             for depth in range(1, len(p.section) + 1):
                 key = "\x1f".join((d.id, *p.section[:depth]))
                 members.setdefault(key, []).append(p.id)
-                headings[key] = p.section[depth - 1]
+                if key not in headings:
+                    words = _words(p.section[depth - 1])
+                    headings[key] = (words, [fold(w) for w in words])
         return cls(members, headings)
 
     def asked(self, query: str, named: Sequence[Document] = ()) -> list[str]:
@@ -43,15 +50,15 @@ class Sections:
         folded = not has_diacritics(query)
 
         def words(text: str) -> list[str]:
-            return [fold(t) if folded else t for t in tokenize(text) if not t[:1].isdigit()]
+            return [fold(w) for w in _words(text)] if folded else _words(text)
 
         taken = {w for d in named for w in words(d.title)}
         q = [w for w in words(query) if w not in taken]
         q_words, q_pairs = set(q), set(itertools.pairwise(q))
         named_ids = {d.id for d in named}
         found = []
-        for key, heading in self.headings.items():
-            h = words(heading)
+        for key, (written, unmarked) in self.headings.items():
+            h = unmarked if folded else written
             common = len(set(h) & q_words)
             if named_ids and key.split("\x1f")[0] not in named_ids:
                 continue  # a question that names a document asks for a section of it

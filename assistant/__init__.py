@@ -98,7 +98,7 @@ class Assistant:
         query = self._standalone(asked, recent, chosen)
         if query != asked:
             yield Event("standalone", query)
-        composer = Composer(self.index, query, own=_own_words(asked, query), intent=intent(query), doc=doc)
+        composer = Composer(self.index, query, own=asked, intent=intent(query), doc=doc)
         retrieval_ms = (time.perf_counter() - start) * 1000
         start = time.perf_counter()
         notice = None
@@ -116,7 +116,12 @@ class Assistant:
                 for text in composer.generate(generator, self.settings.generator_timeout_s):
                     yield Event("sentence", text)
             except GeneratorError as exc:
-                notice = f"{exc} Phần còn lại được trích nguyên văn từ tài liệu."
+                done = (
+                    "Câu trả lời có thể chưa đầy đủ."
+                    if composer.claims
+                    else "Câu trả lời được trích nguyên văn."
+                )
+                notice = f"{exc} {done}"
             used = "generative" if composer.claims else "extractive"
         if not composer.claims:
             composer.extract()  # no generator, a list, or nothing the generator said was backed
@@ -140,11 +145,6 @@ class Assistant:
 
         generator = self.generator()
         return rewrite(generator, question, history) or rule if generator else rule
-
-
-def _own_words(asked: str, query: str) -> str:
-    """What the user typed in this turn (the context that a follow-up carries over weighs less)."""
-    return asked if query != asked else query
 
 
 def answer(

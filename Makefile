@@ -8,7 +8,7 @@ CORPUS    := data/corpus
 .PHONY: run test check install browser office bench bench-scale clean-venv
 
 run: install
-	$(BIN)/vankien models pull embeddinggemma-300m
+	$(BIN)/vankien models pull embeddinggemma-300m qwen2.5-coder-1.5b-instruct-q4_k_m
 	$(BIN)/vankien ingest $(CORPUS)
 	$(BIN)/vankien serve
 

@@ -1,20 +1,25 @@
-"""The app in a real headless browser (Debian's chromium driven by Playwright) on the bundled corpus."""
+"""The launched app on the bundled corpus: its API (gradio_client), login and load, and the page in a real
+headless browser (Debian's chromium driven by Playwright)."""
 
 from __future__ import annotations
 
+import socket
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import pytest
 from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
-from tests.test_ui import corpus_assistant, launched
+from tests.test_ui import FOLLOW_UP, corpus_assistant
+from ui.auth import add_user
 from ui.feedback import FeedbackStore
 
 if TYPE_CHECKING:
     from playwright.sync_api import Browser, Page
+
+    from assistant import Assistant
 
 CHROMIUM = Path("/usr/bin/chromium")
 ARGS = [
@@ -28,11 +33,17 @@ ARGS = [
     "--disable-sync",
 ]
 QUESTION = "Đại hội Đảng bộ CCQ tỉnh lần thứ 18 khai mạc ngày nào?"
-FOLLOW_UP = "Thế còn bế mạc vào ngày nào?"
+CLOSING = "Thế còn bế mạc vào ngày nào?"
 OTHER = "Phương châm hành động của Đảng bộ CCQ nhiệm kỳ này là gì?"
 WAIT_MS = 120_000
 
 pytestmark = pytest.mark.integration
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
 
 
 @pytest.fixture(scope="module")
@@ -47,9 +58,27 @@ def browser() -> Iterator[Browser]:
         chromium.close()
 
 
-@pytest.fixture
+@pytest.fixture(scope="module")
 def folder(embedder_ready: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The data folder of the indexed bundled corpus (shared with tests/test_ui.py)."""
     return tmp_path_factory.getbasetemp() / "ui-corpus"
+
+
+@pytest.fixture(scope="module")
+def app_url(folder: Path) -> Iterator[str]:
+    """The app on the indexed corpus, launched on a free loopback port."""
+    from ui.app import build, serve
+
+    assistant = corpus_assistant(folder)
+    settings = assistant.settings.model_copy(update={"port": _free_port(), "max_upload_mb": 1.0})
+    app, url = serve(settings, build(settings, assistant), prevent_thread_lock=True)
+    yield url
+    app.close()
+
+
+@pytest.fixture
+def bot(folder: Path) -> Assistant:
+    return corpus_assistant(folder)
 
 
 def _open(browser: Browser, url: str) -> Page:
@@ -88,10 +117,9 @@ def _ask(page: Page, question: str) -> None:
 
 
 def test_a_question_gets_a_cited_answer_and_a_filled_sources_panel(
-    browser: Browser, folder: Path, tmp_path: Path
+    browser: Browser, app_url: str, folder: Path, tmp_path: Path
 ) -> None:
-    url = launched(folder)
-    page, other = _open(browser, url), _open(browser, url)
+    page, other = _open(browser, app_url), _open(browser, app_url)
     assert page.get_by_text(QUESTION[:30]).first.is_visible()  # an example question on the empty chat
     _ask(page, QUESTION)
     other.locator("#vk-chat").get_by_text(OTHER).first.click()  # meanwhile another session, from an example
@@ -115,20 +143,22 @@ def test_a_question_gets_a_cited_answer_and_a_filled_sources_panel(
     page.get_by_role("button", name="Xuất DOCX").click()
     page.locator("#vk-export a").first.wait_for(timeout=WAIT_MS)
     assert ".docx" in page.locator("#vk-export").inner_text()
-    _ask(page, FOLLOW_UP)
+    _ask(page, CLOSING)
     page.locator("#vk-chat").get_by_text("Câu hỏi đã tìm kiếm:").first.wait_for(timeout=WAIT_MS)
     page.locator("#vk-sources").get_by_text("Câu hỏi 2:").wait_for(timeout=WAIT_MS)  # the answer is done
     page.screenshot(path=str(tmp_path / "follow-up.png"), full_page=True)
 
 
-def test_an_uploaded_file_is_ingested_and_listed(browser: Browser, folder: Path, tmp_path: Path) -> None:
+def test_an_uploaded_file_is_ingested_and_listed(
+    browser: Browser, app_url: str, folder: Path, tmp_path: Path
+) -> None:
     note = tmp_path / "ghi-chu-sinh-hoat-chi-bo.txt"
     note.write_text(
         "GHI CHÚ SINH HOẠT CHI BỘ\n\nChi bộ Phòng Tổng hợp sinh hoạt chuyên đề tháng 5 năm 2024 về "
         "học tập và làm theo tư tưởng, đạo đức, phong cách Hồ Chí Minh.\n\nCó 18 đảng viên tham dự.\n",
         encoding="utf-8",
     )
-    page = _open(browser, launched(folder))
+    page = _open(browser, app_url)
     try:
         page.get_by_role("tab", name="Văn bản").click()
         page.locator("#vk-docs").get_by_text("CHƯƠNG TRÌNH THI ĐUA").wait_for(timeout=WAIT_MS)  # page loaded
@@ -151,3 +181,81 @@ def test_an_uploaded_file_is_ingested_and_listed(browser: Browser, folder: Path,
         index = corpus_assistant(folder).index
         if any(d.file == note.name for d, _ in index.documents()):
             index.remove(note.name)
+
+
+# -- the API, login and load ------------------------------------------------------------------------
+
+
+def test_the_api_answers_with_citations_and_lists_documents(app_url: str) -> None:
+    from gradio_client import Client
+    from gradio_client.exceptions import AppError
+
+    client = Client(app_url, verbose=False)
+    answer: dict[str, Any] = client.predict(
+        "Đại hội Đảng bộ CCQ tỉnh lần thứ 18 khai mạc ngày nào?", [], "", "", api_name="/ask"
+    )
+    assert "20/8/2020" in answer["answer"] and answer["citations"][0]["reference"]
+    follow = client.predict(
+        FOLLOW_UP[1], [{"role": "user", "content": FOLLOW_UP[0]}], "", "", api_name="/ask"
+    )
+    assert FOLLOW_UP[0] in follow["standalone_question"]
+    documents = client.predict(api_name="/documents")
+    assert len(documents) >= 9 and {"id", "title", "kind", "number", "date", "paragraphs", "file"} <= set(
+        documents[0]
+    )
+    with pytest.raises(AppError) as error:
+        client.predict("Câu hỏi?", [], "", "không-có-văn-bản-này", api_name="/ask")
+    assert "Traceback" not in str(error.value) and "/" not in str(error.value)
+
+
+def test_a_login_is_asked_for_when_the_app_is_reachable_from_other_machines(
+    bot: Assistant, tmp_path: Path
+) -> None:
+    from gradio_client import Client
+
+    from ui.app import build, serve
+    from ui.auth import AuthError
+
+    users = tmp_path / "users.json"
+    settings = bot.settings.model_copy(update={"port": _free_port(), "host": "0.0.0.0", "users_file": users})
+    with pytest.raises(AuthError):
+        serve(settings, prevent_thread_lock=True)
+    add_user(users, "bcv", "mật khẩu dài")
+    app, url = serve(settings, build(settings, bot), prevent_thread_lock=True)
+    try:
+        local = url.replace("0.0.0.0", "127.0.0.1")
+        with pytest.raises(Exception):  # noqa: B017 - the client refuses in its own words
+            Client(local, verbose=False, auth=("bcv", "sai mật khẩu"))
+        client = Client(local, verbose=False, auth=("bcv", "mật khẩu dài"))
+        assert len(client.predict(api_name="/documents")) >= 9
+    finally:
+        app.close()
+
+
+def test_a_long_generation_does_not_hold_up_other_users(bot: Assistant) -> None:
+    from gradio_client import Client
+
+    from assistant import Assistant
+    from index.models import pull
+    from ui.app import build, serve
+
+    small = "qwen2.5-coder-0.5b-instruct-q4_k_m"
+    pull(small, bot.settings.models_dir)
+    settings = bot.settings.model_copy(update={"generator": small, "port": _free_port()})
+    app, url = serve(
+        settings, build(settings, Assistant(settings, index=bot.index)), prevent_thread_lock=True
+    )
+    try:
+        slow = Client(url, verbose=False).submit(
+            "Đại hội Đảng bộ CCQ tỉnh lần thứ 18 khai mạc ngày nào?", [], "generative", "", api_name="/ask"
+        )
+        time.sleep(2)
+        start = time.monotonic()
+        other = Client(url, verbose=False)
+        quick = other.predict(FOLLOW_UP[0], [], "extractive", "", api_name="/ask")
+        assert len(other.predict(api_name="/documents")) >= 9
+        assert time.monotonic() - start < 20 and not slow.done()
+        assert quick["citations"] and quick["mode"] == "extractive"
+        assert slow.result(timeout=600)["question"].startswith("Đại hội Đảng bộ CCQ")
+    finally:
+        app.close()

@@ -2,14 +2,11 @@
 
 from __future__ import annotations
 
-import atexit
 import functools
 import json
-import socket
 import stat
-import time
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import pytest
 from typer.testing import CliRunner
@@ -244,24 +241,6 @@ def corpus_assistant(folder: Path) -> Assistant:
     return assistant
 
 
-@functools.cache
-def launched(folder: Path) -> str:
-    """The app on the indexed corpus, launched once on a free loopback port; returns its URL."""
-    from ui.app import build, serve
-
-    assistant = corpus_assistant(folder)
-    settings = assistant.settings.model_copy(update={"port": _free_port(), "max_upload_mb": 1.0})
-    app, url = serve(settings, build(settings, assistant), prevent_thread_lock=True)
-    atexit.register(app.close)
-    return url
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 @pytest.fixture
 def bot(embedder_ready: Path, tmp_path_factory: pytest.TempPathFactory) -> Assistant:
     return corpus_assistant(tmp_path_factory.getbasetemp() / "ui-corpus")
@@ -358,89 +337,3 @@ def test_ratings_and_comments_on_real_answers_export_as_a_question_set(
     assert items[0].evidence and items[0].evidence[0] in history[0].answer.citations[0].text
     assert items[1].history[0].content == FOLLOW_UP[0] and "thiếu tên huyện" in (items[1].note or "")
     assert store.all()[0].settings["generator"] == "none"
-
-
-# -- the API of a launched app ----------------------------------------------------------------------
-
-
-@pytest.fixture
-def app_url(bot: Assistant, tmp_path_factory: pytest.TempPathFactory) -> str:
-    return launched(tmp_path_factory.getbasetemp() / "ui-corpus")
-
-
-@pytest.mark.integration
-def test_the_api_answers_with_citations_and_lists_documents(app_url: str) -> None:
-    from gradio_client import Client
-    from gradio_client.exceptions import AppError
-
-    client = Client(app_url, verbose=False)
-    answer: dict[str, Any] = client.predict(
-        "Đại hội Đảng bộ CCQ tỉnh lần thứ 18 khai mạc ngày nào?", [], "", "", api_name="/ask"
-    )
-    assert "20/8/2020" in answer["answer"] and answer["citations"][0]["reference"]
-    follow = client.predict(
-        FOLLOW_UP[1], [{"role": "user", "content": FOLLOW_UP[0]}], "", "", api_name="/ask"
-    )
-    assert FOLLOW_UP[0] in follow["standalone_question"]
-    documents = client.predict(api_name="/documents")
-    assert len(documents) >= 9 and {"id", "title", "kind", "number", "date", "paragraphs", "file"} <= set(
-        documents[0]
-    )
-    with pytest.raises(AppError) as error:
-        client.predict("Câu hỏi?", [], "", "không-có-văn-bản-này", api_name="/ask")
-    assert "Traceback" not in str(error.value) and "/" not in str(error.value)
-
-
-@pytest.mark.integration
-def test_a_login_is_asked_for_when_the_app_is_reachable_from_other_machines(
-    bot: Assistant, tmp_path: Path
-) -> None:
-    from gradio_client import Client
-
-    from ui.app import build, serve
-    from ui.auth import AuthError
-
-    users = tmp_path / "users.json"
-    settings = bot.settings.model_copy(update={"port": _free_port(), "host": "0.0.0.0", "users_file": users})
-    with pytest.raises(AuthError):
-        serve(settings, prevent_thread_lock=True)
-    add_user(users, "bcv", "mật khẩu dài")
-    app, url = serve(settings, build(settings, bot), prevent_thread_lock=True)
-    try:
-        local = url.replace("0.0.0.0", "127.0.0.1")
-        with pytest.raises(Exception):  # noqa: B017 - the client refuses in its own words
-            Client(local, verbose=False, auth=("bcv", "sai mật khẩu"))
-        client = Client(local, verbose=False, auth=("bcv", "mật khẩu dài"))
-        assert len(client.predict(api_name="/documents")) >= 9
-    finally:
-        app.close()
-
-
-@pytest.mark.integration
-def test_a_long_generation_does_not_hold_up_other_users(bot: Assistant) -> None:
-    from gradio_client import Client
-
-    from assistant import Assistant
-    from index.models import pull
-    from ui.app import build, serve
-
-    small = "qwen2.5-coder-0.5b-instruct-q4_k_m"
-    pull(small, bot.settings.models_dir)
-    settings = bot.settings.model_copy(update={"generator": small, "port": _free_port()})
-    app, url = serve(
-        settings, build(settings, Assistant(settings, index=bot.index)), prevent_thread_lock=True
-    )
-    try:
-        slow = Client(url, verbose=False).submit(
-            "Đại hội Đảng bộ CCQ tỉnh lần thứ 18 khai mạc ngày nào?", [], "generative", "", api_name="/ask"
-        )
-        time.sleep(2)
-        start = time.monotonic()
-        other = Client(url, verbose=False)
-        quick = other.predict(FOLLOW_UP[0], [], "extractive", "", api_name="/ask")
-        assert len(other.predict(api_name="/documents")) >= 9
-        assert time.monotonic() - start < 20 and not slow.done()
-        assert quick["citations"] and quick["mode"] == "extractive"
-        assert slow.result(timeout=600)["question"].startswith("Đại hội Đảng bộ CCQ")
-    finally:
-        app.close()

@@ -12,6 +12,7 @@ from dataclasses import dataclass, replace
 
 from assistant.question import Intent
 from index.keywords import fold, has_diacritics, tokenize
+from ingest.text import is_caps
 
 # A sentence ends at . ! ? followed by a capital, a digit, a dash or a bullet; a long one is also cut at
 # its semicolons, which in these documents separate the items of an inline list.
@@ -183,8 +184,8 @@ def score_sentences(
     for rank, (pid, text, context) in enumerate(passages):
         around = keys_of(f"{context}\n{text}", terms.folded)
         for span in sentences(text):
-            if not _WORDED.search(span.text):
-                continue  # a bare number or heading mark ("3.2.", "II.") answers nothing
+            if not _WORDED.search(span.text) or is_caps(span.text):
+                continue  # a bare number, a heading mark ("3.2.") or a running head in capitals
             own = keys_of(span.text, terms.folded)
             out.append(
                 Scored(

@@ -183,6 +183,20 @@ def test_an_uploaded_file_is_ingested_and_listed(
             index.remove(note.name)
 
 
+def test_a_study_brief_is_made_in_its_tab(browser: Browser, app_url: str, tmp_path: Path) -> None:
+    page = _open(browser, app_url)
+    page.get_by_role("tab", name="Tài liệu sinh hoạt").click()
+    page.locator("#vk-brief-topic textarea, #vk-brief-topic input").first.fill("Chỉ thị 05")
+    page.get_by_role("button", name="Soạn tài liệu").click()
+    page.locator("#vk-brief sup").first.wait_for(timeout=WAIT_MS)
+    shown = page.locator("#vk-brief").inner_text()
+    assert "Tài liệu sinh hoạt chuyên đề: Chỉ thị 05" in shown and "Những nội dung chính" in shown
+    assert "[1]" in shown and "[^" not in shown
+    page.locator("#vk-brief-files a").first.wait_for(timeout=WAIT_MS)
+    assert ".docx" in page.locator("#vk-brief-files").inner_text()
+    page.screenshot(path=str(tmp_path / "brief.png"), full_page=True)
+
+
 # -- the API, login and load ------------------------------------------------------------------------
 
 
@@ -206,6 +220,12 @@ def test_the_api_answers_with_citations_and_lists_documents(app_url: str) -> Non
     with pytest.raises(AppError) as error:
         client.predict("Câu hỏi?", [], "", "không-có-văn-bản-này", api_name="/ask")
     assert "Traceback" not in str(error.value) and "/" not in str(error.value)
+    brief = client.predict("Chỉ thị 05", "", "", api_name="/brief")
+    assert brief["topic"] == "Chỉ thị 05" and brief["outline"] and brief["questions"]
+    assert "[^1]: " in brief["markdown"] and brief["notes"][0]["reference"]
+    with pytest.raises(AppError) as error:
+        client.predict("   ", "", "", api_name="/brief")
+    assert "Chủ đề trống" in str(error.value)
 
 
 def test_a_login_is_asked_for_when_the_app_is_reachable_from_other_machines(

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import functools
 import json
+import re
 import stat
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -180,6 +181,17 @@ def test_errors_shown_to_users_carry_no_server_path() -> None:
     )
 
 
+def test_a_briefs_footnotes_become_superscript_markers_and_a_list_of_sources() -> None:
+    page = render.brief_markdown(
+        "- Ý chính [^1][^2]\n\n| 5 % | [^2] |\n\n[^1]: Báo cáo, đoạn 3\n[^2]: Nghị quyết"
+    )
+    assert page.startswith('- Ý chính <sup class="vk-note">[1]</sup><sup class="vk-note">[2]</sup>')
+    assert '| 5 % | <sup class="vk-note">[2]</sup> |' in page
+    assert page.endswith("- **[1]** Báo cáo, đoạn 3\n- **[2]** Nghị quyết") and "[^" not in page
+    assert handlers.slug("Công tác kiểm tra, giám sát: Đảng bộ") == "cong-tac-kiem-tra-giam-sat-dang-bo"
+    assert handlers.slug("“…”") == "chu-de"
+
+
 # -- feedback -------------------------------------------------------------------------------------
 
 
@@ -337,3 +349,32 @@ def test_ratings_and_comments_on_real_answers_export_as_a_question_set(
     assert items[0].evidence and items[0].evidence[0] in history[0].answer.citations[0].text
     assert items[1].history[0].content == FOLLOW_UP[0] and "thiếu tên huyện" in (items[1].note or "")
     assert store.all()[0].settings["generator"] == "none"
+
+
+@pytest.mark.integration
+def test_a_brief_is_shown_with_cited_points_and_written_as_docx_and_markdown(
+    bot: Assistant, tmp_path: Path
+) -> None:
+    from docx import Document
+
+    session = tmp_path / "session"
+    page, files = handlers.brief(bot, "công tác kiểm tra, giám sát", "", "extractive", session)
+    assert page.startswith("# Tài liệu sinh hoạt chuyên đề: công tác kiểm tra, giám sát")
+    outline = page.split("## I. Những nội dung chính")[1].split("## II.")[0]
+    marked = re.findall(r'^- .{25,} <sup class="vk-note">\[(\d+)\]</sup>$', outline, re.MULTILINE)
+    assert len(marked) >= 3
+    sources = dict(re.findall(r"^- \*\*\[(\d+)\]\*\* (.+)$", page, re.MULTILINE))
+    assert set(marked) <= set(sources) and all("đoạn" in sources[n] for n in marked)
+    docx, md = files
+    assert docx.name == "tai-lieu-sinh-hoat-cong-tac-kiem-tra-giam-sat.docx" and md.suffix == ".md"
+    text = "\n".join(p.text for p in Document(str(docx)).paragraphs)
+    assert "I. Những nội dung chính" in text and "Chú thích nguồn" in text and "[1]" in text
+    assert "[^1]: " in md.read_text(encoding="utf-8")
+    _, again = handlers.brief(bot, "Chỉ thị 05", None, None, session)  # the session's files are replaced
+    assert (
+        sorted(session.iterdir()) == sorted(again) and again[0].name == "tai-lieu-sinh-hoat-chi-thi-05.docx"
+    )
+    for topic in ("   ", "giá vàng thế giới hôm nay"):
+        message, none = handlers.brief(bot, topic, "", "extractive", session)
+        assert message.startswith("⚠️ ") and "\n" not in message and none == []
+    assert "Chủ đề trống" in handlers.brief(bot, "", "", "", session)[0]

@@ -12,6 +12,7 @@ from gradio.events import api
 from ingest.records import UserError
 from ui import handlers, render
 from ui.auth import checker, login_required
+from ui.brief_tab import brief_api, brief_tab
 from ui.feedback import FeedbackStore
 from ui.style import CSS, HEAD
 
@@ -70,6 +71,7 @@ def build(settings: Settings, assistant: Assistant | None = None) -> gr.Blocks:
             gr.update(choices=[("Tất cả văn bản", ""), *choices]),
             gr.update(choices=choices, value=None),
             gr.update(choices=choices, value=None),
+            gr.update(choices=[("Tất cả văn bản", ""), *choices]),
         )
 
     def guarded(fn: Callable[..., Any]) -> Callable[..., Any]:
@@ -99,6 +101,9 @@ def build(settings: Settings, assistant: Assistant | None = None) -> gr.Blocks:
         text = str(value.get("text", "") if isinstance(value, dict) else value)
         return text, gr.update(interactive=False), gr.update(interactive=False)
 
+    private: dict[str, Any] = {"api_visibility": "private"}
+    # Answers and briefs share one limit, app and API alike; the rest of the page stays responsive meanwhile.
+    answering: dict[str, Any] = {"concurrency_limit": 4, "concurrency_id": "answer", **private}
     with gr.Blocks(title="vankien: hỏi đáp văn kiện", analytics_enabled=False, fill_width=True) as app:
         history = gr.State([])
         asked = gr.State("")
@@ -171,6 +176,7 @@ def build(settings: Settings, assistant: Assistant | None = None) -> gr.Blocks:
                 removed = gr.Markdown()
                 pick = gr.Dropdown([], label="Đọc văn bản", elem_id="vk-browse")
                 reading = gr.HTML(handlers.browse(index, None), elem_id="vk-paragraphs", js_on_load=None)
+            brief_doc = brief_tab(bot, guarded, answering)
             with gr.Tab("Góp ý và bộ câu hỏi", id="feedback"):
                 gr.Markdown(
                     "Các đánh giá 👍/👎 và góp ý được lưu trong thư mục dữ liệu. Xuất chúng thành bộ câu hỏi "
@@ -179,10 +185,7 @@ def build(settings: Settings, assistant: Assistant | None = None) -> gr.Blocks:
                 to_questions = gr.Button("Xuất bộ câu hỏi từ góp ý")
                 questions_file = gr.File(label="Bộ câu hỏi", elem_id="vk-questions")
 
-        lists = [table, doc, gone, pick]
-        private: dict[str, Any] = {"api_visibility": "private"}
-        # Answers share one limit, chat and API alike; the rest of the page stays responsive meanwhile.
-        answering: dict[str, Any] = {"concurrency_limit": 4, "concurrency_id": "answer", **private}
+        lists = [table, doc, gone, pick, brief_doc]
         app.load(refresh, None, lists, **private)
         # One question at a time per session: input is locked until the answer is done (or failed).
         unlocked = (gr.update(interactive=True), gr.update(interactive=True))
@@ -240,6 +243,7 @@ def build(settings: Settings, assistant: Assistant | None = None) -> gr.Blocks:
 
         api(api_ask, api_name="ask", concurrency_limit=4, concurrency_id="answer")
         api(api_documents, api_name="documents")
+        brief_api(bot, guarded)
     app.queue(default_concurrency_limit=2)
     return app  # type: ignore[no-any-return]
 

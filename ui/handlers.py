@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 import tempfile
 import time
+import unicodedata
 import uuid
 from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
@@ -19,6 +20,7 @@ from ui.render import Exchange
 
 if TYPE_CHECKING:
     from assistant import Assistant
+    from assistant.brief import Brief
     from index import Index
 
 UPLOAD_TYPES = (".txt", ".md", ".pdf", ".docx")
@@ -221,3 +223,48 @@ def export_questions(store: FeedbackStore) -> Path:
     if not store.export_questions(out):
         raise UserError("Chưa có góp ý nào để xuất.")
     return out
+
+
+# -- study-session briefs -------------------------------------------------------------------------
+
+
+def make_brief(assistant: Assistant, topic: str, doc: str | None = None, mode: str | None = None) -> Brief:
+    """A brief on the topic (generative summaries only in that mode, when a generator is configured)."""
+    from assistant.brief import make_brief as build
+
+    generator = assistant.generator() if mode == "generative" else None
+    return build(assistant.index, topic, doc=doc or None, generator=generator)
+
+
+def brief(
+    assistant: Assistant, topic: str, doc: str | None, mode: str | None, folder: Path
+) -> tuple[str, list[Path]]:
+    """The brief for the page and its DOCX and Markdown files, written to the session's folder (earlier
+    briefs there are replaced); a topic with no material gets its one-sentence reason and no files."""
+    from assistant.brief_export import to_markdown, write_docx, write_markdown
+
+    try:
+        material = make_brief(assistant, topic, doc, mode)
+    except UserError as exc:
+        return f"⚠️ {friendly(exc)}", []
+    folder.mkdir(parents=True, exist_ok=True)
+    for old in [*folder.glob("tai-lieu-sinh-hoat*.docx"), *folder.glob("tai-lieu-sinh-hoat*.md")]:
+        old.unlink()
+    name = f"tai-lieu-sinh-hoat-{slug(material.topic)}"
+    files = [write_docx(material, folder / f"{name}.docx"), write_markdown(material, folder / f"{name}.md")]
+    return render.brief_markdown(to_markdown(material)), files
+
+
+def api_brief(assistant: Assistant, topic: str, doc: str, mode: str) -> dict[str, Any]:
+    """The API's brief: the whole Brief as a dict, with its Markdown (footnotes) under `markdown`."""
+    from assistant.brief_export import to_markdown
+
+    material = make_brief(assistant, topic, doc, mode if mode in assistant.modes() else None)
+    return {**material.as_dict(), "markdown": to_markdown(material)}
+
+
+def slug(text: str, limit: int = 60) -> str:
+    """A file name's part from Vietnamese text: ASCII letters and digits joined by hyphens."""
+    plain = unicodedata.normalize("NFD", text.replace("đ", "d").replace("Đ", "D"))
+    ascii_ = "".join(ch for ch in plain if not unicodedata.combining(ch)).encode("ascii", "ignore").decode()
+    return "-".join(re.findall(r"[a-z0-9]+", ascii_.lower()))[:limit].strip("-") or "chu-de"

@@ -182,3 +182,14 @@ def paragraphs_html(document: Document) -> str:
             f"{p.lines[0]}–{p.lines[1]}{page}</div><div>{e(p.text)}</div></div>"
         )
     return head + "".join(rows) + "</div>"
+
+
+_NOTE = re.compile(r"^\[\^(\d+)\]: ", re.MULTILINE)
+_NOTE_MARK = re.compile(r"\[\^(\d+)\]")
+
+
+def brief_markdown(markdown: str) -> str:
+    """A brief's Markdown for the page: Gradio renders no footnotes, so markers become superscript [n]
+    and the footnotes a list of numbered sources (the downloaded .md keeps real footnotes)."""
+    listed = _NOTE.sub(lambda m: f"- **[{m[1]}]** ", markdown)
+    return _NOTE_MARK.sub(lambda m: f'<sup class="vk-note">[{m[1]}]</sup>', listed)

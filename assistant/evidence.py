@@ -228,14 +228,25 @@ def numbers_of(text: str) -> set[str]:
 def support(claim: str, paragraph: str, vocabulary: Vocabulary, threshold: float = 0.6) -> Span | None:
     """The sentence of a paragraph that backs a claim, or None when the paragraph does not back it.
 
-    Backed means every number of the claim is in the paragraph and most of the claim's content terms
-    (weighted by rarity) are too; the span returned is the paragraph's sentence sharing most of them.
+    Backed means most of the claim's content terms (weighted by rarity) are in the paragraph, and its
+    numbers are all in one sentence of it (with the sentences on either side), which also holds half its
+    terms: a figure from a neighbouring sentence about something else does not back the claim. The span
+    returned is the sentence sharing most of the claim's terms among those holding its numbers.
     """
-    if not numbers_of(claim) <= numbers_of(paragraph):
+    numbers = numbers_of(claim)
+    if not numbers <= numbers_of(paragraph):
         return None
     terms = terms_of(claim, vocabulary, folded=False)
     unigrams = Terms({t: w for t, w in terms.weights.items() if " " not in t}, False)
     if coverage(unigrams, keys_of(paragraph, False)) < threshold:
         return None
-    spans = sentences(paragraph)
-    return max(spans, key=lambda s: coverage(terms, keys_of(s.text, False))) if spans else None
+    spans = sentences(paragraph) or [Span(0, len(paragraph), paragraph)]
+    windows = [" ".join(s.text for s in spans[max(0, i - 1) : i + 2]) for i in range(len(spans))]
+    fitting = [
+        span
+        for span, window in zip(spans, windows, strict=True)
+        if numbers <= numbers_of(window) and coverage(unigrams, keys_of(window, False)) >= threshold - 0.1
+    ]
+    if not fitting:
+        return None
+    return max(fitting, key=lambda s: coverage(terms, keys_of(s.text, False)))

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import itertools
+import threading
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -75,6 +76,7 @@ class Index:
     _keywords_revision: int = field(default=-1, init=False)
     _sections: Sections | None = field(default=None, init=False)
     _items: dict[str, tuple[Paragraph, Document]] = field(default_factory=dict, init=False)
+    _refresh_lock: threading.Lock = field(default_factory=threading.Lock, init=False, repr=False)
     _documents: dict[str, Document] = field(default_factory=dict, init=False)
 
     def __post_init__(self) -> None:
@@ -221,6 +223,12 @@ class Index:
         return self._store is not None or existing_dim(self.client) is not None
 
     def _refresh(self) -> None:
+        # Sessions of the app share one Index: one thread rebuilds after a write, the others wait for it
+        # rather than racing it into the same temporary folder.
+        with self._refresh_lock:
+            self._refresh_now()
+
+    def _refresh_now(self) -> None:
         if not self._indexed():
             self._items, self._documents = {}, {}  # nothing indexed yet: no need to load the model
             return

@@ -246,3 +246,29 @@ def test_a_question_that_repeats_a_heading_gets_the_whole_section() -> None:
     assert sections.ranking("Báo cáo kết quả thực hiện Chỉ thị 05 số mấy?", 10, named=[doc]) == []
     # A question that names another document asks for none of this one's sections.
     assert sections.ranking("Nghị quyết nêu những hạn chế nào?", 10, named=[_NAMED[0]]) == []
+
+
+def test_sessions_reading_after_a_write_share_one_rebuild(tmp_path: Path) -> None:
+    """App sessions share one Index: after a write, several threads reading at once all get the new state."""
+    import threading
+
+    index = Index(_config(tmp_path / "data"))
+    index.add([load_file(CORPUS)])
+    for _round in range(5):
+        index._keywords_revision = -1  # as after a write by another instance: the keyword index is rebuilt
+        (tmp_path / "data" / "keywords" / "revision").unlink(missing_ok=True)
+        results: list[int] = []
+        errors: list[BaseException] = []
+
+        def read(results: list[int] = results, errors: list[BaseException] = errors) -> None:
+            try:
+                results.append(len(index.documents()))
+            except BaseException as exc:  # collected and asserted below
+                errors.append(exc)
+
+        threads = [threading.Thread(target=read) for _ in range(8)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+        assert not errors and results == [9] * 8

@@ -16,6 +16,9 @@ import os
 
 # As the serving process does: one BLAS thread (set before numpy is imported).
 os.environ["OPENBLAS_NUM_THREADS"] = "1"
+# As the embedder sets before torch is first imported (here torch comes in earlier, through benchlib's
+# thread setting): busy-waiting OpenMP threads make one query embedding take seconds on a busy machine.
+os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
 

@@ -272,3 +272,22 @@ def test_sessions_reading_after_a_write_share_one_rebuild(tmp_path: Path) -> Non
         for t in threads:
             t.join()
         assert not errors and results == [9] * 8
+
+
+def test_a_cli_ingest_is_seen_by_a_running_instance_on_the_same_embedded_store(tmp_path: Path) -> None:
+    """The app keeps its Index open; `vankien ingest` and `vankien remove` in another process write to the
+    same data folder (one writer at a time, by the lock) and the app sees both on its next read."""
+    config = _config(tmp_path / "data")
+    serving = Index(config)
+    serving.add([load_file(CORPUS)])
+    assert len(serving.documents()) == 9
+    extra = tmp_path / "them.txt"
+    extra.write_text(
+        "BÁO CÁO\nThử nghiệm\n\nMột văn bản nạp thêm khi ứng dụng đang chạy.\n", encoding="utf-8"
+    )
+    env = {**os.environ, "VANKIEN_DATA_DIR": str(config.data_dir)}
+    cli = [sys.executable, "-m", "vankien"]
+    subprocess.run([*cli, "ingest", str(extra)], cwd=ROOT, env=env, check=True, capture_output=True)
+    assert {d.file for d, _ in serving.documents()} == {CORPUS.name, "them.txt"}
+    subprocess.run([*cli, "remove", "them.txt"], cwd=ROOT, env=env, check=True, capture_output=True)
+    assert {d.file for d, _ in serving.documents()} == {CORPUS.name}

@@ -115,6 +115,9 @@ class Assistant:
             try:
                 for text in composer.generate(generator, self.settings.generator_timeout_s):
                     yield Event("sentence", text)
+                if composer.claims:
+                    for text in composer.complete():
+                        yield Event("sentence", text)
             except GeneratorError as exc:
                 done = (
                     "Câu trả lời có thể chưa đầy đủ."

@@ -14,9 +14,9 @@ from assistant import evidence
 from assistant.evidence import Scored, Span, Terms, Vocabulary, coverage, keys_of, sentences, terms_of
 from assistant.generative import ANSWER_TOKENS, Claim, Passage, build_messages, check, refused, sentences_of
 from assistant.question import Intent
-from assistant.records import NOT_FOUND, Answer, Citation
+from assistant.records import NOT_FOUND, Answer, Citation, cite
 from index.keywords import has_diacritics
-from ingest.records import Document, Paragraph
+from ingest.records import Paragraph
 
 if TYPE_CHECKING:
     from assistant.generate import Generator
@@ -311,19 +311,7 @@ class Composer:
 
     def _citation(self, n: int, pid: str, span: Span) -> Citation:
         p, d = self.index.paragraph(pid)
-        return Citation(
-            n=n,
-            id=p.id,
-            document=d.title,
-            section=" > ".join(p.section),
-            file=p.file,
-            lines=p.lines,
-            text=p.text,
-            support=span.text.strip(),
-            reference=reference(p, d),
-            page=p.page,
-            ordinal=p.ordinal,
-        )
+        return cite(p, d, n, span.text.strip())
 
 
 def _until(pieces: Iterator[str], deadline: float) -> Iterator[str]:
@@ -356,19 +344,3 @@ def _items(members: Sequence[Paragraph]) -> list[tuple[str, Span]]:
 def _best_span(text: str, terms: Terms) -> Span:
     spans = sentences(text) or [Span(0, len(text), text)]
     return max(spans, key=lambda s: coverage(terms, keys_of(s.text, terms.folded)))
-
-
-def reference(p: Paragraph, d: Document) -> str:
-    """A reference a cadre can paste into a report: document, number and date, section, paragraph."""
-    title = d.title if len(d.title) <= 160 else d.title[:157].rstrip() + "..."
-    parts = [title]
-    if d.number:
-        parts.append(f"số {d.number}")
-    if d.date:
-        year, month, day = [*d.date.split("-"), "", ""][:3]
-        parts.append(f"ngày {int(day)}/{int(month)}/{year}" if day and month else f"năm {year}")
-    if p.section:
-        parts.append(f"mục “{' > '.join(p.section)}”")
-    parts.append(f"đoạn {p.ordinal}")
-    where = f"tệp {p.file}, dòng {p.lines[0]}–{p.lines[1]}" + (f", trang {p.page}" if p.page else "")
-    return f"{', '.join(parts)} ({where})."

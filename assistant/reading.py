@@ -8,9 +8,9 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from assistant import figures as figs
-from assistant.compose import reference, vocabulary
+from assistant.compose import vocabulary
 from assistant.evidence import Span, Terms, coverage, keys_of, sentences, terms_of
-from assistant.records import Citation
+from assistant.records import Citation, cite
 from index.naming import named_documents
 from ingest.records import Document, Paragraph, UserError
 
@@ -138,19 +138,7 @@ class Reading:
 
     def cite(self, pid: str, support: str) -> Citation:
         p, d = self.paragraphs[pid]
-        return Citation(
-            n=0,
-            id=p.id,
-            document=d.title,
-            section=" > ".join(p.section),
-            file=p.file,
-            lines=p.lines,
-            text=p.text,
-            support=support,
-            reference=reference(p, d),
-            page=p.page,
-            ordinal=p.ordinal,
-        )
+        return cite(p, d, 0, support)
 
 
 def _nested(a: tuple[str, ...], b: tuple[str, ...]) -> bool:

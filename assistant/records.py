@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field
 from typing import Any, Protocol
 
+from ingest.records import Document, Paragraph
+
 NOT_FOUND = "Không tìm thấy thông tin này trong tài liệu."
 
 
@@ -80,3 +82,36 @@ class Answer:
             "related": [c.as_dict() for c in self.related],
             "notice": self.notice,
         }
+
+
+def cite(p: Paragraph, d: Document, n: int, support: str) -> Citation:
+    """The citation of a paragraph of a document, numbered n, backed by `support` (a span of its text)."""
+    return Citation(
+        n=n,
+        id=p.id,
+        document=d.title,
+        section=" > ".join(p.section),
+        file=p.file,
+        lines=p.lines,
+        text=p.text,
+        support=support,
+        reference=reference(p, d),
+        page=p.page,
+        ordinal=p.ordinal,
+    )
+
+
+def reference(p: Paragraph, d: Document) -> str:
+    """A reference a cadre can paste into a report: document, number and date, section, paragraph."""
+    title = d.title if len(d.title) <= 160 else d.title[:157].rstrip() + "..."
+    parts = [title]
+    if d.number:
+        parts.append(f"số {d.number}")
+    if d.date:
+        year, month, day = [*d.date.split("-"), "", ""][:3]
+        parts.append(f"ngày {int(day)}/{int(month)}/{year}" if day and month else f"năm {year}")
+    if p.section:
+        parts.append(f"mục “{' > '.join(p.section)}”")
+    parts.append(f"đoạn {p.ordinal}")
+    where = f"tệp {p.file}, dòng {p.lines[0]}–{p.lines[1]}" + (f", trang {p.page}" if p.page else "")
+    return f"{', '.join(parts)} ({where})."

@@ -31,6 +31,7 @@ _NOT_QUANTITIES = re.compile(
 _QUANTITY = re.compile(r"(?<![\w/])\d[\d.,/]*")
 # A document named by its number: 35-CT/TW, Quyết định số 217, Nghị quyết 114-NQ/TU.
 _CODE = re.compile(r"\d{1,4}\s*[-–]\s*[A-ZĐ][A-Za-zĐđ]*(?:/[A-ZĐ][A-Za-zĐđ]*)+|\bsố\s+\d+", re.IGNORECASE)
+_MONEY = re.compile(r"\d[\d.,]*\s*(?:nghìn|ngàn|triệu|tỷ)?\s*(?:đồng|VNĐ|VND|đ\b)", re.IGNORECASE)
 _WORDED = re.compile(r"[^\W\d_]{2,}\W+[^\W\d_]{2,}")
 _UPPER = "A-ZĐÀÁẢÃẠĂẮẰẲẴẶÂẤẦẨẪẬÈÉẺẼẸÊẾỀỂỄỆÌÍỈĨỊÒÓỎÕỌÔỐỒỔỖỘƠỚỜỞỠỢÙÚỦŨỤƯỨỪỬỮỰỲÝỶỸỴ"
 # A person: two to four capitalised syllables after a title, or three or four on their own (Lê Thị Thu Hồng).
@@ -134,6 +135,8 @@ def satisfies(intent: Intent, text: str) -> bool:
     if intent.number and not _QUANTITY.search(_NOT_QUANTITIES.sub(" ", text)):
         return False
     if intent.code and not _CODE.search(text):
+        return False
+    if intent.money and not _MONEY.search(text):
         return False
     if intent.person and not (_PERSON.search(text) or _NAME.search(text)):
         return False

@@ -40,6 +40,8 @@ _CODE_ASKED = re.compile(
     r"\b(chi thi|nghi quyet|quyet dinh|quy dinh|ket luan|cong van|huong dan|van ban|thong tri|de an)"
     r"\s+(nao|so may|so bao nhieu|gi)\b"
 )
+# Money is asked for by these words; the answer must then be a sum of money.
+_MONEY_ASKED = re.compile(r"\b(tien|kinh phi|ngan sach|chi phi|muc thuong|so tien)\b")
 # "Có ai ... không?" asks whether anyone did, usually answered with a number, not a name.
 _ANYONE = re.compile(r"\bco ai\b.*\bkhong\b")
 # "bao nhiêu X" / "mấy X": the unit asked for, which the answer writes after its number ("24 đồng chí").
@@ -68,6 +70,8 @@ class Intent:
     person: bool = False
     time: bool = False
     listing: bool = False
+    money: bool = False
+    """An amount of money (bao nhiêu tiền, kinh phí): answered by a sum in đồng."""
     code: bool = False
     """Which document (chỉ thị nào, quyết định số mấy): answered by a document code."""
     unit: str | None = None
@@ -113,6 +117,7 @@ def intent(question: str) -> Intent:
     code = bool(_CODE_ASKED.search(q))
     number = number and not code
     return Intent(
+        money=number and bool(_MONEY_ASKED.search(q)),
         code=code,
         number=number,
         person=person,

@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from assistant import NOT_FOUND, Answer, Assistant, QuestionError, Turn
-from assistant.evidence import Vocabulary, numbers_of, sentences
+from assistant.evidence import Vocabulary, numbers_of, satisfies, sentences
 from assistant.generate import LocalGenerator, OpenAIGenerator
 from assistant.generative import Passage, check, sentences_of
 from assistant.question import accepts_rewrite, check_question, intent, is_vietnamese, standalone
@@ -53,6 +53,11 @@ def test_the_kind_of_answer_is_read_from_the_question_words() -> None:
     assert intent("Đại hội khai mạc ngày nào?").time
     assert intent("Nghị quyết nêu những hạn chế nào?").listing
     assert not intent("Theo chỉ thị nào của Bộ Chính trị, đại hội các cấp được tổ chức?").listing
+    money = intent("Kinh phí tổ chức hội nghị hết bao nhiêu?")
+    assert money.money and not intent("Đại hội bầu bao nhiêu đồng chí?").money
+    assert satisfies(money, "với tổng số tiền trên 01 tỷ đồng") and not satisfies(
+        money, "khen thưởng 65 tập thể"
+    )
 
 
 def test_a_follow_up_keeps_the_users_words_and_carries_the_previous_question() -> None:

@@ -3,6 +3,7 @@ or generated) and the citations they carry."""
 
 from __future__ import annotations
 
+import functools
 import math
 import re
 import threading
@@ -73,7 +74,7 @@ class Composer:
         self.query = query
         self.own = own
         self.intent = intent
-        self.hits: list[Hit] = index.search(query, k=RETRIEVE, doc=doc) if index.store.count() else []
+        self.hits: list[Hit] = index.search(query, k=RETRIEVE, doc=doc)
         self.vocabulary = vocabulary(index) if self.hits else Vocabulary([])
         self.terms = question_terms(query, own, self.vocabulary)
         self.passages = [self._passage(n, hit) for n, hit in enumerate(self.hits, start=1)]
@@ -87,25 +88,25 @@ class Composer:
         self._numbers: dict[str, int] = {}
         self.items = self._list_items() if intent.listing and self.answerable else None
 
-    @property
+    @functools.cached_property
     def answerable(self) -> bool:
         """Whether the passages hold the question's terms and the kind of answer it asks for."""
-        # The years of the question (a period, a year) must be around the answer, in its sentence,
-        # paragraph, section path or document title:
-        # a target for 2020-2025 does not answer a question about 2015-2020.
+        # The years of the question (a period, a year) must be around the answer, in its paragraph,
+        # section path or document title: a target for 2020-2025 does not answer a question about 2015-2020.
         asked = {n for n in evidence.numbers_of(self.own) if len(n) == 4 and n[:2] in ("19", "20")}
+        around = {
+            h.paragraph.id: evidence.numbers_of(
+                f"{h.document} {' '.join(h.paragraph.section)} {h.paragraph.text}"
+            )
+            for h in self.hits
+            if asked
+        }
         good = [
             s
             for s in self.scored[:12]
-            if s.context >= MIN_CONTEXT
-            and asked <= self._numbers_around(s.paragraph) | evidence.numbers_of(s.span.text)
+            if s.context >= MIN_CONTEXT and (not asked or asked <= around[s.paragraph])
         ]
         return bool(good) and (any(s.fits for s in good) or self.intent.listing)
-
-    def _numbers_around(self, pid: str) -> set[str]:
-        hit = next(h for h in self.hits if h.paragraph.id == pid)
-        p = hit.paragraph
-        return evidence.numbers_of(f"{hit.document} {' '.join(p.section)} {p.text}")
 
     @property
     def listing(self) -> bool:
@@ -143,19 +144,19 @@ class Composer:
 
     def extract(self) -> None:
         """Claims quoted verbatim: the whole list of a section, or the sentences that best answer."""
-        if not self.answerable:
-            return
+        if self.answerable:
+            self.claims, self.items = self._quoted()
+
+    def _quoted(self) -> tuple[list[Claim], list[tuple[str, Span]] | None]:
+        """The quoted claims, and the list items they are when the answer is a list."""
         if self.items is not None:
-            self.claims = [Claim(span.text.strip(), ((pid, span),)) for pid, span in self.items]
-            return
+            return [Claim(span.text.strip(), ((pid, span),)) for pid, span in self.items], self.items
         typed = self.intent.number or self.intent.person or self.intent.time or self.intent.code
         pool = [s for s in self.scored if s.fits] if typed else self.scored
         best = (pool or self.scored)[0]
         announced = self._announced(best)
         if announced is not None:
-            self.items = announced
-            self.claims = [Claim(span.text.strip(), ((pid, span),)) for pid, span in announced]
-            return
+            return [Claim(span.text.strip(), ((pid, span),)) for pid, span in announced], announced
         chosen = [best, *self._following(best)]
         covered = keys_of(" ".join(s.span.text for s in chosen), self.terms.folded)
         for s in self.scored[:10]:
@@ -167,7 +168,7 @@ class Composer:
             if gain - coverage(self.terms, covered) >= 0.1:
                 chosen.append(s)
                 covered |= keys_of(s.span.text, self.terms.folded)
-        self.claims = [Claim(s.span.text.strip(), ((s.paragraph, s.span),)) for s in chosen]
+        return [Claim(s.span.text.strip(), ((s.paragraph, s.span),)) for s in chosen], None
 
     def complete(self) -> Iterator[str]:
         """After generated sentences, the quoted ones holding figures they left out ("Nguyên văn: «...»").
@@ -176,12 +177,9 @@ class Composer:
         the people. The figures of the best quoted sentences that the generated text does not state are
         added verbatim, so that nothing the documents say on the point is lost.
         """
-        generated, said = self.claims, evidence.numbers_of(" ".join(c.text for c in self.claims))
-        self.claims = []
-        self.extract()
-        quotes, listed = self.claims, self.items is not None
-        self.claims, self.items = generated, None
-        if listed:
+        said = evidence.numbers_of(" ".join(c.text for c in self.claims))
+        quotes, items = self._quoted() if self.answerable else ([], None)
+        if items is not None:
             return
         for quote in quotes[:2]:
             if evidence.numbers_of(quote.text) - said:
@@ -243,7 +241,8 @@ class Composer:
                 and not (p.kind == "heading" and p.section == section)
                 and (p.ordinal > heading or p.id in hit_ids)
             ]
-            inside = [(rank, h) for rank, h in enumerate(hits) if h.paragraph.id in {m.id for m in members}]
+            member_ids = {m.id for m in members}
+            inside = [(rank, h) for rank, h in enumerate(hits) if h.paragraph.id in member_ids]
             if len(members) < 2 and not (members and len(sentences(members[0].text)) >= 3):
                 continue
             weight = sum(1.0 / (rank + 1) for rank, _ in inside) / math.log2(2 + len(members))

@@ -203,7 +203,10 @@ def search(
     if not query.strip():
         raise _fail("Câu hỏi trống.")
     try:
-        hits = _index(_settings()).search(query, k=k, doc=doc, kinds=kind, year=year)
+        from assistant import Assistant
+
+        settings = _settings()
+        hits = Assistant(settings, _index(settings)).search(query, k=k, doc=doc, kinds=kind, year=year)
     except IndexError_ as exc:
         raise _fail(str(exc)) from exc
     if as_json:

@@ -9,14 +9,14 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Literal
 
-from assistant.compose import Composer
+from assistant.compose import Composer, search
 from assistant.question import QuestionError, check_question, intent, standalone
 from assistant.records import NOT_FOUND, Answer, Citation, Turn, TurnLike
 
 if TYPE_CHECKING:
     from assistant.generate import Generator
     from assistant.settings import Settings
-    from index import Index
+    from index import Hit, Index
 
 __all__ = ["NOT_FOUND", "Answer", "Assistant", "Citation", "Event", "QuestionError", "Turn", "answer"]
 
@@ -66,6 +66,18 @@ class Assistant:
                     self._generator_error = str(exc)
                 self._opened = True
             return self._generator
+
+    def search(
+        self,
+        query: str,
+        k: int = 10,
+        doc: str | None = None,
+        kinds: Sequence[str] | None = None,
+        year: int | None = None,
+    ) -> list[Hit]:
+        """The paragraphs an answer is drawn from, best first: the index's hybrid search with the
+        paragraphs holding the kind of answer asked for (a number, a code, a name, a time) moved up."""
+        return search(self.index, query, k, doc=doc, kinds=kinds, year=year)
 
     def modes(self) -> tuple[str, ...]:
         return MODES if self.generator() is not None else MODES[:1]

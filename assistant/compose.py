@@ -3,6 +3,7 @@ or generated) and the citations they carry."""
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import math
 import re
@@ -14,7 +15,7 @@ from typing import TYPE_CHECKING
 from assistant import evidence
 from assistant.evidence import Scored, Span, Terms, Vocabulary, coverage, keys_of, sentences, terms_of
 from assistant.generative import ANSWER_TOKENS, Claim, Passage, build_messages, check, refused, sentences_of
-from assistant.question import Intent
+from assistant.question import Intent, intent
 from assistant.records import NOT_FOUND, Answer, Citation, cite
 from index.keywords import has_diacritics
 from ingest.records import Paragraph
@@ -66,6 +67,37 @@ def question_terms(query: str, own: str, vocab: Vocabulary) -> Terms:
     return Terms(weights, folded)
 
 
+def search(
+    index: Index,
+    query: str,
+    k: int,
+    *,
+    own: str | None = None,
+    wanted: Intent | None = None,
+    doc: str | None = None,
+    kinds: Sequence[str] | None = None,
+    year: int | None = None,
+) -> list[Hit]:
+    """The index's hybrid search, then (for a question asking for a number, a code, a name or a time)
+    the paragraphs holding that kind of thing near the question's terms moved up. `own` is the user's
+    own words when `query` is a rewritten follow-up; `wanted` what it asks for, when already known."""
+    wanted = wanted or intent(query)
+    if not wanted.typed:
+        return index.search(query, k=k, doc=doc, kinds=kinds, year=year)
+
+    def rerank(_: str, hits: list[Hit]) -> list[Hit]:
+        terms = question_terms(query, own or query, vocabulary(index))
+        scored = [
+            dataclasses.replace(
+                h, score=h.score * evidence.answer_type_factor(wanted, terms, h.paragraph.text)
+            )
+            for h in hits
+        ]
+        return sorted(scored, key=lambda h: -h.score)
+
+    return index.search(query, k=k, doc=doc, kinds=kinds, year=year, rerank=rerank)
+
+
 class Composer:
     """The state of one answer, from retrieval to citations."""
 
@@ -74,7 +106,7 @@ class Composer:
         self.query = query
         self.own = own
         self.intent = intent
-        self.hits: list[Hit] = index.search(query, k=RETRIEVE, doc=doc)
+        self.hits: list[Hit] = search(index, query, RETRIEVE, own=own, wanted=intent, doc=doc)
         self.vocabulary = vocabulary(index) if self.hits else Vocabulary([])
         self.terms = question_terms(query, own, self.vocabulary)
         self.passages = [self._passage(n, hit) for n, hit in enumerate(self.hits, start=1)]
@@ -151,8 +183,7 @@ class Composer:
         """The quoted claims, and the list items they are when the answer is a list."""
         if self.items is not None:
             return [Claim(span.text.strip(), ((pid, span),)) for pid, span in self.items], self.items
-        typed = self.intent.number or self.intent.person or self.intent.time or self.intent.code
-        pool = [s for s in self.scored if s.fits] if typed else self.scored
+        pool = [s for s in self.scored if s.fits] if self.intent.typed else self.scored
         best = (pool or self.scored)[0]
         announced = self._announced(best)
         if announced is not None:

@@ -223,6 +223,29 @@ def counts(intent: Intent, text: str) -> bool:
     return False
 
 
+ANSWER_TYPE_WEIGHT = 1.0
+COUNTED_WEIGHT = 0.5
+"""Re-ranking of retrieved paragraphs for a question that asks for a kind of thing (a number, a code, a
+name, a time): a paragraph's fused score is multiplied by 1 + 1.0 x the best coverage of the question's
+terms among its sentences that hold that kind of thing, + 0.5 when that sentence gives the number for
+the unit asked. Measured on the project's question set (README, `scripts/bench_retrieval.py`): hit@5
+0.899 -> 0.933, MRR@10 0.683 -> 0.749 (before letterheads were indexed with their number and date); a
+flat factor for any paragraph holding the kind of thing (long paragraphs nearly always hold some
+number) gave 0.727."""
+
+
+def answer_type_factor(intent: Intent, terms: Terms, text: str) -> float:
+    """How much a paragraph's retrieval score is raised for holding, near the question's terms, the kind
+    of answer asked for (1.0 when it does not, or the question asks for free text or a list)."""
+    best, counted = 0.0, False
+    for span in sentences(text) if intent.typed else ():
+        if satisfies(intent, span.text):
+            share = coverage(terms, keys_of(span.text, terms.folded))
+            if share > best:
+                best, counted = share, counts(intent, span.text)
+    return 1.0 + ANSWER_TYPE_WEIGHT * best + COUNTED_WEIGHT * counted
+
+
 def numbers_of(text: str) -> set[str]:
     """The numbers, dates and codes of a text in normalised form (`4.587` and `4587` are one)."""
     return {t for t in tokenize(text) if _NUMBER.match(t)}

@@ -35,10 +35,10 @@ _LIST_SHAPE = re.compile(
     r"|\b(nhung|cac)\s+(nhiem vu|giai phap|han che|bai hoc|muc tieu|phuong huong|nguyen nhan|khuyet diem"
     r"|chi tieu|noi dung|yeu cau|kho khan|thuan loi|ton tai|de an)\b"
 )
-# "Theo chỉ thị nào", "quyết định số mấy": a document is asked for by its number.
+# "Theo chỉ thị nào", "quyết định số mấy", "mang số hiệu gì": a document is asked for by its number.
 _CODE_ASKED = re.compile(
     r"\b(chi thi|nghi quyet|quyet dinh|quy dinh|ket luan|cong van|huong dan|van ban|thong tri|de an)"
-    r"\s+(nao|so may|so bao nhieu|gi)\b"
+    r"\s+(nao|so may|so bao nhieu|gi)\b|\b(so hieu|ky hieu|so may)\b"
 )
 # Money is asked for by these words; the answer must then be a sum of money.
 _MONEY_ASKED = re.compile(r"\b(tien|kinh phi|ngan sach|chi phi|muc thuong|so tien)\b")
@@ -76,6 +76,11 @@ class Intent:
     """Which document (chỉ thị nào, quyết định số mấy): answered by a document code."""
     unit: str | None = None
     """For a number: the word(s) after "bao nhiêu"/"mấy", diacritics removed ("dai bieu")."""
+
+    @property
+    def typed(self) -> bool:
+        """Whether the answer is a kind of thing a sentence can be checked for (not free text or a list)."""
+        return self.number or self.person or self.time or self.money or self.code
 
 
 def check_question(question: str) -> str:

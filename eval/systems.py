@@ -17,36 +17,40 @@ if TYPE_CHECKING:
 CORPUS = Path(__file__).resolve().parent.parent / "data" / "corpus"
 
 
-class _IndexRetrieval:
-    """Our retrieval: the project's hybrid index, its hits put in the results.jsonl shape."""
+class _Retrieval:
+    """Our retrieval (the assistant's search over the hybrid index), hits in the results.jsonl shape."""
 
-    def __init__(self, index: Index) -> None:
-        self._index = index
+    def __init__(self, assistant: Assistant) -> None:
+        self._assistant = assistant
 
     def retrieve(self, question: str, history: Sequence[Turn], k: int) -> list[dict[str, Any]]:
-        hits = self._index.search(retrieval_query(question, history), k=k)
+        hits = self._assistant.search(retrieval_query(question, history), k=k)
         return [dict(hit.as_dict()) for hit in hits]
 
 
-def retrieval_system(settings: Settings) -> System:
+def retrieval_system(settings: Settings, index: Index | None = None) -> System:
     """Our retrieval over the index that the settings point at (it must hold the documents)."""
+    return _Retrieval(_assistant(settings, index))
+
+
+def _assistant(settings: Settings, index: Index | None = None) -> Assistant:
+    from assistant import Assistant
     from index import Index, IndexError_, StoreError
 
     try:
-        index = Index(settings.index_config())
+        index = index or Index(settings.index_config())
         if index.store.count() == 0:
             raise EvalError("Chỉ mục đang trống: hãy nạp tài liệu trước (vankien ingest data/corpus).")
     except (IndexError_, StoreError) as exc:
         raise EvalError(str(exc)) from exc
-    return _IndexRetrieval(index)
+    return Assistant(settings, index)
 
 
-class _AssistantSystem(_IndexRetrieval):
+class _AssistantSystem(_Retrieval):
     """Our assistant: retrieval as in retrieval mode, answers from `assistant.Assistant` in one mode."""
 
     def __init__(self, assistant: Assistant, mode: str) -> None:
-        super().__init__(assistant.index)
-        self._assistant = assistant
+        super().__init__(assistant)
         self._mode = mode
 
     def answer(self, question: str, history: Sequence[Turn]) -> dict[str, Any]:
@@ -57,10 +61,7 @@ class _AssistantSystem(_IndexRetrieval):
 
 def answer_system(settings: Settings, mode: str) -> Answerer:
     """Our assistant in `extractive` or `generative` mode, over the index the settings point at."""
-    from assistant import Assistant
-
-    retrieval_system(settings)  # the same checks: an index that holds documents
-    assistant = Assistant(settings)
+    assistant = _assistant(settings)
     if mode == "generative" and "generative" not in assistant.modes():
         raise EvalError(
             "Không mở được mô hình sinh văn bản: hãy chạy 'vankien models pull' hoặc cấu hình máy chủ."

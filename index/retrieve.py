@@ -45,7 +45,7 @@ def hybrid(
     sections: Sections | None = None,
 ) -> list[Hit]:
     """The k best paragraphs for a question, best first (`rankers` picks dense, keyword, section)."""
-    depth = max(50, 4 * k)
+    depth = max(50, k)
     rankings: dict[str, list[str]] = {}
     if "dense" in rankers:
         if embedder is None:

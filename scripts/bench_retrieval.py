@@ -23,6 +23,7 @@ from assistant.settings import Settings
 from eval.harness import retrieval_query
 from eval.questions import Turn, load_questions
 from eval.report import format_table
+from eval.systems import retrieval_system
 from index import Index
 from ingest import load_file
 
@@ -55,7 +56,8 @@ def main() -> None:
         systems: dict[str, evaluation.System] = {
             "dense only": Ranked(index, ("dense",)),
             "keyword only": Ranked(index, ("keyword",)),
-            "hybrid (ours)": Ranked(index, ("dense", "keyword", "section")),
+            "hybrid": Ranked(index, ("dense", "keyword", "section")),
+            "hybrid + answer type (ours)": retrieval_system(settings, index),
         }
         if args.baseline:
             from eval.systems import baseline_system

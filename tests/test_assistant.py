@@ -149,6 +149,38 @@ def test_an_extractive_answer_quotes_and_cites_the_paragraph_holding_the_fact(bo
     assert set(record["latency_ms"]) == {"retrieval", "answer"}
 
 
+def test_a_paragraph_is_raised_for_holding_the_kind_of_answer_near_the_questions_terms() -> None:
+    from assistant.evidence import answer_type_factor, terms_of
+
+    vocabulary = Vocabulary(
+        ["Đã tổ chức 81 hội nghị quán triệt.", "Năm 2017 mở 12 lớp.", "Hội nghị bàn việc."]
+    )
+    question = "Đã tổ chức bao nhiêu hội nghị quán triệt?"
+    wanted, terms = intent(question), terms_of(question, vocabulary)
+    counted = answer_type_factor(wanted, terms, "Các cơ sở đã tổ chức 81 hội nghị quán triệt nghị quyết.")
+    partly = answer_type_factor(wanted, terms, "Năm 2017 tổ chức 12 lớp quán triệt.")
+    elsewhere = answer_type_factor(wanted, terms, "Năm 2017 mở 12 lớp. Hội nghị quán triệt được tổ chức.")
+    none = answer_type_factor(wanted, terms, "Hội nghị quán triệt được tổ chức nghiêm túc.")
+    assert counted > partly > elsewhere == none == 1.0  # a number far from the terms counts for nothing
+    free_text = intent("Nghị quyết nêu những hạn chế nào?")
+    assert answer_type_factor(free_text, terms, "Đã tổ chức 81 hội nghị quán triệt.") == 1.0
+
+
+@pytest.mark.integration
+def test_a_question_about_a_documents_number_finds_its_letterhead(bot: Assistant) -> None:
+    hits = bot.search("Nghị quyết Đại hội Đảng bộ Các cơ quan tỉnh mang số hiệu gì?", k=3)
+    assert "01 - NQ/ĐH" in hits[0].paragraph.text, [h.paragraph.text[:80] for h in hits]
+
+
+@pytest.mark.integration
+def test_search_raises_the_paragraph_that_gives_the_number_asked_for(bot: Assistant) -> None:
+    question = "Các chi bộ đã tổ chức được bao nhiêu hội nghị quán triệt Nghị quyết Trung ương 4?"
+    plain = [h.paragraph.text for h in bot.index.search(question, k=5)]
+    ranked = [h.paragraph.text for h in bot.search(question, k=5)]
+    assert "81 hội nghị" in ranked[0], ranked[0][:200]
+    assert "81 hội nghị" not in plain[0]  # the index alone ranks it lower: the stage is what moves it
+
+
 @pytest.mark.integration
 def test_questions_typed_without_diacritics_are_answered(bot: Assistant) -> None:
     answer = bot.ask("dai hoi bau bao nhieu dong chi vao ban chap hanh", mode="extractive")

@@ -17,6 +17,7 @@ from assistant.evidence import Scored, Span, Terms, Vocabulary, coverage, keys_o
 from assistant.generative import ANSWER_TOKENS, Claim, Passage, build_messages, check, refused, sentences_of
 from assistant.question import Intent, intent
 from assistant.records import NOT_FOUND, Answer, Citation, cite
+from index import LEAD, SHORT
 from index.keywords import has_diacritics
 from ingest.records import Paragraph
 
@@ -113,7 +114,7 @@ class Composer:
         self.scored: list[Scored] = evidence.score_sentences(
             self.terms,
             intent,
-            [(h.paragraph.id, h.paragraph.text, self._label(h)) for h in self.hits],
+            [(h.paragraph.id, h.paragraph.text, self._around(h)) for h in self.hits],
             self._similarity,
         )
         self.claims: list[Claim] = []
@@ -156,6 +157,15 @@ class Composer:
     def _label(self, hit: Hit) -> str:
         section = " > ".join(hit.paragraph.section[-2:])
         return f"{hit.document[:120]}; {section}" if section else hit.document[:120]
+
+    def _around(self, hit: Hit) -> str:
+        """What a paragraph's sentences are read with: its label and, for a short paragraph, the lead of
+        the one before it, which it usually completes ("Thời gian hoàn thành: ..." after its task)."""
+        p = hit.paragraph
+        if len(p.text) >= SHORT:
+            return self._label(hit)
+        before = [q for q in self.index.neighbours(p, 1) if q.ordinal == p.ordinal - 1]
+        return f"{self._label(hit)}\n{before[0].text[:LEAD]}" if before else self._label(hit)
 
     def _passage(self, n: int, hit: Hit) -> Passage:
         p = hit.paragraph

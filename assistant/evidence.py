@@ -20,10 +20,10 @@ _SENTENCE_END = re.compile(r"(?<=[.!?…])\s+(?=[\"“(\-–+•*\dA-ZÀ-ỸĐ])
 _CLAUSE_END = re.compile(r"(?<=;)\s+")
 _LONG_SENTENCE = 320
 _NUMBER = re.compile(r"^\d")
-# A quantity is written in digits; years, ordinals (khóa 17, lần thứ 19), dates and document codes are not
-# answers to "bao nhiêu".
+# A quantity is written in digits; years, ordinals (khóa 17, lần thứ 19, Trung ương 4: the fourth plenum),
+# dates and document codes are not answers to "bao nhiêu".
 _NOT_QUANTITIES = re.compile(
-    r"\b(?:khóa|khoá|lần thứ|thứ|nhiệm kỳ|giai đoạn|năm|ngày|tháng|quý|số|điều|khoản|mục)"
+    r"\b(?:khóa|khoá|lần thứ|thứ|nhiệm kỳ|giai đoạn|năm|ngày|tháng|quý|số|điều|khoản|mục|trung ương|TW)"
     r"\s+[\dIVXL][\d/.\- ]*"
     r"|\b(?:19|20)\d\d\b|\d{1,4}\s*[-–]\s*[A-ZĐ][A-Za-zĐđ]*(?:/[A-ZĐ][A-Za-zĐđ]*)+|\d{1,2}/\d{1,2}/\d{4}",
     re.IGNORECASE,
@@ -42,6 +42,11 @@ _FAMILY = (
     "Lâm|Phùng|Mai|Tô|Hà|Cao|Đinh|Lưu|Tạ|Chu|Giáp|Lương|Quách|Triệu|Kiều|Nông|Lục|Hứa|Khúc|Tăng|Thái|Diệp|Ông"
 )
 _NAME = re.compile(rf"(?<!\w)(?:{_FAMILY})(?:\s+[{_UPPER}][^\W\d_{_UPPER}]+){{1,3}}(?!\w)")
+# A body that can be put in charge: a board, committee, office or standing body of the Party apparatus.
+_BODY = re.compile(
+    r"\b(?:Ban|Ủy ban|Uỷ ban|UBKT|Văn phòng|Đảng ủy|Đảng uỷ|BTV|BCH|Đoàn Chủ tịch|Thường trực|Công đoàn"
+    r"|Đoàn Thanh niên|Hội Cựu chiến binh)\b"
+)
 _TIME = re.compile(r"\d{1,2}/\d{1,2}/\d{4}|\bngày \d|\btháng \d|\bnăm \d{4}|\bquý [IV1-4]", re.IGNORECASE)
 
 # Question words and conversational glue: they say what is asked, not what it is about.
@@ -138,7 +143,9 @@ def satisfies(intent: Intent, text: str) -> bool:
         return False
     if intent.money and not _MONEY.search(text):
         return False
-    if intent.person and not (_PERSON.search(text) or _NAME.search(text)):
+    if intent.person and not (
+        _PERSON.search(text) or _NAME.search(text) or (intent.body and _BODY.search(text))
+    ):
         return False
     return not (intent.time and not _TIME.search(text))
 

@@ -42,6 +42,11 @@ _CODE_ASKED = re.compile(
 )
 # Money is asked for by these words; the answer must then be a sum of money.
 _MONEY_ASKED = re.compile(r"\b(tien|kinh phi|ngan sach|chi phi|muc thuong|so tien)\b")
+# Who leads, prepares or answers for a task is a body as often as a person ("Ban Tuyên giáo chủ trì").
+_BODY_ASKED = re.compile(
+    r"\b(ai|ban nao|co quan nao|don vi nao|to chuc nao)\s+(chu tri|phu trach|lo|phat dong|chiu trach nhiem"
+    r"|thuc hien|ban hanh|chuan bi|tham muu|theo doi)\b|\bdo (ai|ban nao|co quan nao|don vi nao)\b"
+)
 # "Có ai ... không?" asks whether anyone did, usually answered with a number, not a name.
 _ANYONE = re.compile(r"\bco ai\b.*\bkhong\b")
 # "bao nhiêu X" / "mấy X": the unit asked for, which the answer writes after its number ("24 đồng chí").
@@ -74,6 +79,8 @@ class Intent:
     """An amount of money (bao nhiêu tiền, kinh phí): answered by a sum in đồng."""
     code: bool = False
     """Which document (chỉ thị nào, quyết định số mấy): answered by a document code."""
+    body: bool = False
+    """Who is in charge of something (ai chủ trì, ban nào phụ trách): a person or a body answers."""
     unit: str | None = None
     """For a number: the word(s) after "bao nhiêu"/"mấy", diacritics removed ("dai bieu")."""
 
@@ -117,7 +124,8 @@ def intent(question: str) -> Intent:
     """The kind of answer a question asks for, read from its question words."""
     q = fold(question.lower())
     number, person, time = (bool(p.search(q)) for p in (_NUMBER_ASKED, _PERSON_ASKED, _TIME_ASKED))
-    person = person and not _ANYONE.search(q)
+    body = bool(_BODY_ASKED.search(q))
+    person = (person or body) and not _ANYONE.search(q)
     unit = _ASKED_UNIT.search(q)
     code = bool(_CODE_ASKED.search(q))
     number = number and not code
@@ -126,6 +134,7 @@ def intent(question: str) -> Intent:
         code=code,
         number=number,
         person=person,
+        body=body,
         time=time,
         listing=bool(_LIST_SHAPE.search(q)) and not (number or person or time or code),
         unit=unit.group(1) if unit else None,

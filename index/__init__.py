@@ -25,10 +25,11 @@ Progress = Callable[[str, int, int], None]
 Reranker = Callable[[str, list[Hit]], list[Hit]]
 """Re-orders candidate hits for a question (e.g. re-scoring with the embedder or the generator)."""
 _BATCH = 32
-_SHORT, _LEAD = 150, 120
-"""A paragraph shorter than _SHORT characters is indexed for keywords with the first _LEAD characters
+SHORT, LEAD = 150, 120
+"""A paragraph shorter than SHORT characters is indexed for keywords with the first LEAD characters
 of the one before it. Measured (README): hit@5 0.891 -> 0.899, MRR 0.674 -> 0.683; the whole paragraph
-before instead of its lead gave MRR 0.702 but hit@5 0.882 (and 0.874 with _SHORT 250)."""
+before instead of its lead gave MRR 0.702 but hit@5 0.882 (and 0.874 with SHORT 250). The answerer reads
+a short paragraph's sentences with the same lead around them."""
 _KEYWORD_TEXT = "3"
 """Changes whenever what BM25 indexes changes, so that a saved keyword index is rebuilt."""
 
@@ -343,7 +344,7 @@ def _title(p: Paragraph, d: Document) -> str:
 def _keyword_text(p: Paragraph, d: Document, before: Paragraph | None = None) -> str:
     """What BM25 indexes for a paragraph: its context, and for a short one the lead of the paragraph
     before it, which it usually completes (`Thời gian hoàn thành: ...` after the task it dates)."""
-    lead = f"{before.text[:_LEAD]}\n" if before is not None and len(p.text) < _SHORT else ""
+    lead = f"{before.text[:LEAD]}\n" if before is not None and len(p.text) < SHORT else ""
     return f"{_title(p, d)}\n{_identity(p, d)}{lead}{p.text}"
 
 

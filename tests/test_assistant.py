@@ -60,6 +60,23 @@ def test_the_kind_of_answer_is_read_from_the_question_words() -> None:
     )
 
 
+def test_who_is_in_charge_may_be_a_body_but_who_signed_is_a_person() -> None:
+    in_charge = intent("Đề án về kiểm tra, giám sát do ai chủ trì?")
+    assert in_charge.person and in_charge.body
+    assert satisfies(in_charge, "(UBKT Đảng uỷ chủ trì, phối hợp với các ban chuẩn bị).")
+    signer = intent("Ai ký văn bản đó?")
+    assert signer.person and not signer.body
+    assert not satisfies(signer, "Ban Tuyên giáo Đảng uỷ chuẩn bị.")
+    assert satisfies(signer, "T/M ĐẢNG ỦY BÍ THƯ (Đã ký) Thân Minh Quế")
+
+
+def test_plenum_numbers_years_and_codes_are_not_quantities() -> None:
+    asked = intent("Có bao nhiêu hội nghị được tổ chức?")
+    assert not satisfies(asked, "Báo cáo kết quả thực hiện Nghị quyết Trung ương 4 (khóa XII), năm 2020")
+    assert not satisfies(asked, "Số 297 - BC/ĐU Bắc Giang, ngày 10 tháng 8 năm 2020")
+    assert satisfies(asked, "đã tổ chức được 81 hội nghị quán triệt Nghị quyết Trung ương 4")
+
+
 def test_a_follow_up_keeps_the_users_words_and_carries_the_previous_question() -> None:
     history = [
         Turn("user", "Nghị quyết đặt chỉ tiêu kết nạp bao nhiêu đảng viên?"),

@@ -24,9 +24,12 @@ _FOREIGN_SCRIPT = re.compile(
 
 # Question words: they say what kind of answer is wanted, never what it is about.
 _NUMBER_ASKED = re.compile(r"\b(bao nhieu|may|ty le|so luong|bao lau|bao xa|muc|chi tieu)\b")
+# "bao nhiêu", "mấy": a number for certain; "những chỉ tiêu ... nào" without them asks for the list.
+_HOW_MANY = re.compile(r"\b(bao nhieu|may)\b")
 _PERSON_ASKED = re.compile(r"\b(ai|nhung ai|dong chi nao|nguoi nao)\b")
 _TIME_ASKED = re.compile(
-    r"\b(khi nao|bao gio|ngay nao|nam nao|thang nao|luc nao|thoi gian nao|thoi han|thoi diem)\b"
+    r"\b(khi nao|bao gio|ngay nao|(?<!hang )(?<!moi )nam nao|thang nao|luc nao|thoi gian nao|thoi han"
+    r"|thoi diem)\b"
 )
 # A list is asked for with a plural before the question word ("những hạn chế nào", "các nội dung gì"),
 # with "gồm" or "liệt kê", or with a plural topic noun of these documents ("các chỉ tiêu", "những bài học").
@@ -128,7 +131,8 @@ def intent(question: str) -> Intent:
     person = (person or body) and not _ANYONE.search(q)
     unit = _ASKED_UNIT.search(q)
     code = bool(_CODE_ASKED.search(q))
-    number = number and not code
+    plural = bool(_LIST_SHAPE.search(q))
+    number = number and not code and not (plural and not _HOW_MANY.search(q))
     return Intent(
         money=number and bool(_MONEY_ASKED.search(q)),
         code=code,
@@ -136,7 +140,7 @@ def intent(question: str) -> Intent:
         person=person,
         body=body,
         time=time,
-        listing=bool(_LIST_SHAPE.search(q)) and not (number or person or time or code),
+        listing=plural and not (number or person or time or code),
         unit=unit.group(1) if unit else None,
     )
 

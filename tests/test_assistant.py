@@ -52,6 +52,9 @@ def test_the_kind_of_answer_is_read_from_the_question_words() -> None:
     assert intent("Ai ký văn bản?").person
     assert intent("Đại hội khai mạc ngày nào?").time
     assert intent("Nghị quyết nêu những hạn chế nào?").listing
+    yearly = intent("Nghị quyết đặt ra những chỉ tiêu hằng năm nào?")  # a list, not a number or a year
+    assert yearly.listing and not yearly.number and not yearly.time
+    assert intent("Chỉ tiêu kết nạp đảng viên mới mỗi năm là bao nhiêu?").number
     assert not intent("Theo chỉ thị nào của Bộ Chính trị, đại hội các cấp được tổ chức?").listing
     money = intent("Kinh phí tổ chức hội nghị hết bao nhiêu?")
     assert money.money and not intent("Đại hội bầu bao nhiêu đồng chí?").money

@@ -28,6 +28,12 @@ if TYPE_CHECKING:
 RETRIEVE = 8
 """Paragraphs retrieved per question."""
 PROMPT_PASSAGES = 6
+PROMPT_TOKENS = 1000
+"""Most tokens of a generation prompt (instructions, question and passages). Reading the prompt is most
+of a local model's time (about 70 tokens/s on 2 cores): passages are trimmed to what answers the question."""
+SHOWN_SENTENCES = 2
+"""Sentences of a long paragraph the model is shown: its best for the question, in document order."""
+_LONG_PASSAGE = 400
 RELATED = 3
 MIN_CONTEXT = 0.50
 """Least share of the question's weighted terms the best sentence (with its paragraph, section and
@@ -176,6 +182,20 @@ class Composer:
                 parts.append((following.id, following.text))
         return Passage(n, self._label(hit), tuple(parts))
 
+    def shown(self, passage: Passage) -> Passage:
+        """A passage as the model reads it: a long paragraph cut to the sentences that best answer the
+        question (checks still read the whole paragraph)."""
+        pid, text = passage.parts[0]
+        best = [s for s in self.scored if s.paragraph == pid][:SHOWN_SENTENCES]
+        if len(text) <= _LONG_PASSAGE or not best:
+            return passage
+        spans = sorted((s.span for s in best), key=lambda span: span.start)
+        parts = [(pid, " … ".join(span.text.strip() for span in spans))]
+        if len(passage.parts) > 1 and not text[spans[-1].end :].strip():
+            following = passage.parts[1]  # the last sentence shown runs on into the next paragraph
+            parts.append((following[0], following[1][: _LONG_PASSAGE // 2]))
+        return Passage(passage.n, passage.label, tuple(parts))
+
     def _continuation(self, p: Paragraph) -> Paragraph | None:
         if p.continues_in:
             return self.index.paragraph(p.continues_in)[0]
@@ -303,10 +323,9 @@ class Composer:
         A generation still running after `timeout` seconds is stopped (which frees the model for the
         next session) with a GeneratorError; the sentences already shown stay.
         """
-        budget = generator.context_window - ANSWER_TOKENS
-        messages, _ = build_messages(
-            self.query, self.passages[:PROMPT_PASSAGES], budget, generator.count_tokens
-        )
+        budget = min(generator.context_window - ANSWER_TOKENS, PROMPT_TOKENS)
+        shown = [self.shown(p) for p in self.passages[:PROMPT_PASSAGES]]
+        messages, _ = build_messages(self.query, shown, budget, generator.count_tokens)
         pieces = _until(generator.stream(messages, max_tokens=ANSWER_TOKENS), time.monotonic() + timeout)
         for sentence in sentences_of(pieces):
             if refused(sentence):

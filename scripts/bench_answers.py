@@ -1,11 +1,13 @@
 """Benchmark: answer quality and latency of the assistant, extractive and generative, on the question set.
 
-    .venv/bin/python scripts/bench_answers.py [--generative-limit N] [--refusal-curve]
+    .venv/bin/python scripts/bench_answers.py [--generative-limit N] [--refusal-curve] [--stream N]
 
 Extractive mode runs on the whole set; generative mode (the local 1.5B model on 2 cores, 20-60 s per
 answer) on the first N items (default 0: skipped). `--refusal-curve` prints, for a range of evidence
 thresholds, the refusal rate on unanswerable questions and the false-refusal rate on the others (the
-calibration of `assistant.compose.MIN_CONTEXT`).
+calibration of `assistant.compose.MIN_CONTEXT`). `--stream N` streams the first N items in generative mode
+as the app does and prints the time to the first shown sentence and to the whole answer (p50, p95; the
+model is loaded by one untimed question first).
 
 The bundled corpus is indexed into a temporary data folder (vectors come from the machine's embedding
 cache when present, so re-runs are quick).
@@ -20,9 +22,10 @@ os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
 
 import argparse
 import tempfile
+import time
 from pathlib import Path
 
-from benchlib import load_avg
+from benchlib import load_avg, pct
 
 import eval as evaluation
 from assistant import compose
@@ -40,6 +43,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--generative-limit", type=int, default=0)
     parser.add_argument("--refusal-curve", action="store_true")
+    parser.add_argument("--stream", type=int, default=0)
     args = parser.parse_args()
     questions = load_questions()
     with tempfile.TemporaryDirectory() as tmp:
@@ -58,6 +62,33 @@ def main() -> None:
                 format_table(evaluation.summarise(records, subset), name=f"generative (first {len(subset)})")
             )
             print(f"load average: {load_avg()}")
+        if args.stream:
+            _stream(settings, questions[: args.stream])
+
+
+def _stream(settings: Settings, questions: list[Question]) -> None:
+    from assistant import Assistant
+
+    bot = Assistant(settings)
+    bot.ask("Đại hội khai mạc ngày nào?", mode="generative")  # loads the model; not timed
+    firsts, wholes, generated = [], [], 0
+    for q in questions:
+        start, first = time.perf_counter(), None
+        for event in bot.stream(q.question, q.history, "generative"):
+            if event.kind == "sentence" and first is None:
+                first = time.perf_counter() - start
+            if event.answer is not None:
+                generated += event.answer.mode == "generative"
+        wholes.append(time.perf_counter() - start)
+        firsts.append(wholes[-1] if first is None else first)
+    print(f"streamed generative answers: {len(questions)} questions, {generated} answered by the model")
+    print(
+        f"first sentence shown  p50 {pct(firsts, 50):.1f} s  p95 {pct(firsts, 95):.1f} s  (target p50 < 10 s)"
+    )
+    print(
+        f"whole answer          p50 {pct(wholes, 50):.1f} s  p95 {pct(wholes, 95):.1f} s  (target p50 < 30 s)"
+    )
+    print(f"load average: {load_avg()}")
 
 
 def _curve(settings: Settings, questions: list[Question]) -> None:

@@ -202,6 +202,24 @@ def test_search_raises_the_paragraph_that_gives_the_number_asked_for(bot: Assist
 
 
 @pytest.mark.integration
+def test_the_model_reads_long_paragraphs_cut_to_their_best_sentences(bot: Assistant) -> None:
+    from assistant.compose import SHOWN_SENTENCES, Composer
+
+    question = "Trong nhiệm kỳ, ủy ban kiểm tra các cấp đã kiểm tra bao nhiêu tổ chức đảng?"
+    composer = Composer(bot.index, question, question, intent(question))
+    long = [p for p in composer.passages if len(p.parts[0][1]) > 400]
+    assert long
+    for passage in long:
+        shown = composer.shown(passage)
+        pieces = shown.parts[0][1].split(" … ")
+        assert len(shown.text) < len(passage.text) and len(pieces) <= SHOWN_SENTENCES
+        assert all(piece in passage.parts[0][1] for piece in pieces)  # verbatim sentences of the paragraph
+    best = composer.scored[0]
+    shown_best = composer.shown(next(p for p in composer.passages if p.paragraph == best.paragraph))
+    assert best.span.text.strip() in shown_best.text
+
+
+@pytest.mark.integration
 def test_questions_typed_without_diacritics_are_answered(bot: Assistant) -> None:
     answer = bot.ask("dai hoi bau bao nhieu dong chi vao ban chap hanh", mode="extractive")
     _checked(answer)

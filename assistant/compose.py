@@ -236,14 +236,17 @@ class Composer:
 
         A small model shortens: asked how many classes were held for whom, it gives the classes and drops
         the people. The figures of the best quoted sentences that the generated text does not state are
-        added verbatim, so that nothing the documents say on the point is lost.
+        added verbatim, so that nothing the documents say on the point is lost; so is the best sentence
+        when the generated text stands on none of its paragraph (the model answered from elsewhere).
         """
         said = evidence.numbers_of(" ".join(c.text for c in self.claims))
+        cited = {pid for c in self.claims for pid, _ in c.backing}
         quotes, items = self._quoted() if self.answerable else ([], None)
         if items is not None:
             return
-        for quote in quotes[:2]:
-            if evidence.numbers_of(quote.text) - said:
+        for i, quote in enumerate(quotes[:2]):
+            missed = i == 0 and quote.backing[0][0] not in cited
+            if missed or evidence.numbers_of(quote.text) - said:
                 claim = Claim(f"Nguyên văn: «{quote.text}»", quote.backing)
                 self.claims.append(claim)
                 said |= evidence.numbers_of(quote.text)

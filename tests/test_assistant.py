@@ -220,6 +220,24 @@ def test_the_model_reads_long_paragraphs_cut_to_their_best_sentences(bot: Assist
 
 
 @pytest.mark.integration
+def test_a_generated_answer_standing_elsewhere_gets_the_best_sentence_quoted(bot: Assistant) -> None:
+    from assistant.compose import Composer
+    from assistant.generative import Claim
+
+    question = "Người đứng đầu cấp ủy phải làm gì với chương trình hành động?"
+    composer = Composer(bot.index, question, question, intent(question))
+    best = composer.scored[0]
+    assert composer.answerable and not numbers_of(best.span.text)  # no figure the model could drop
+    # What the model said (the generator is the seam): a sentence of another retrieved paragraph.
+    other = next(h.paragraph for h in composer.hits if h.paragraph.id != best.paragraph)
+    said = sentences(other.text)[0]
+    composer.claims = [Claim(said.text.strip(), ((other.id, said),))]
+    added = list(composer.complete())
+    assert added and added[0].startswith("Nguyên văn: «") and best.span.text.strip() in added[0]
+    assert best.paragraph in {pid for c in composer.claims for pid, _ in c.backing}
+
+
+@pytest.mark.integration
 def test_questions_typed_without_diacritics_are_answered(bot: Assistant) -> None:
     answer = bot.ask("dai hoi bau bao nhieu dong chi vao ban chap hanh", mode="extractive")
     _checked(answer)

@@ -170,8 +170,8 @@ class Composer:
         p = hit.paragraph
         if len(p.text) >= SHORT:
             return self._label(hit)
-        before = [q for q in self.index.neighbours(p, 1) if q.ordinal == p.ordinal - 1]
-        return f"{self._label(hit)}\n{before[0].text[:LEAD]}" if before else self._label(hit)
+        before = self._beside(p, -1)
+        return f"{self._label(hit)}\n{before.text[:LEAD]}" if before else self._label(hit)
 
     def _passage(self, n: int, hit: Hit) -> Passage:
         p = hit.paragraph
@@ -199,8 +199,12 @@ class Composer:
     def _continuation(self, p: Paragraph) -> Paragraph | None:
         if p.continues_in:
             return self.index.paragraph(p.continues_in)[0]
-        after = [q for q in self.index.neighbours(p, 1) if q.ordinal == p.ordinal + 1]
-        return after[0] if after and after[0].kind in ("body", "list_item") else None
+        after = self._beside(p, 1)
+        return after if after is not None and after.kind in ("body", "list_item") else None
+
+    def _beside(self, p: Paragraph, step: int) -> Paragraph | None:
+        """The paragraph just before (step -1) or after (step 1) one in its document, if any."""
+        return next((q for q in self.index.neighbours(p, 1) if q.ordinal == p.ordinal + step), None)
 
     # -- extractive --------------------------------------------------------------------------------
 

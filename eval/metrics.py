@@ -2,6 +2,10 @@
 
 Unanswerable questions count only for the refusal metrics: they have no relevant paragraph and no
 key fact, so retrieval, key-fact and citation scores are over answerable questions only.
+
+A paragraph is relevant when it holds an evidence quote, its line span covers an evidence line, or
+it holds an `also_evidence` quote (another paragraph judged to state the same answer). Relevance
+drives hit@k, MRR and citation precision; citation recall counts the evidence alone.
 """
 
 from __future__ import annotations
@@ -79,8 +83,11 @@ def _evidence(question: Question) -> list[tuple[str, int | None]]:
 
 
 def is_relevant(item: Mapping[str, Any], question: Question) -> bool:
-    """A paragraph is relevant when it contains an evidence quote or its line span covers one."""
-    return any(_covers(item, quote, line) for quote, line in _evidence(question))
+    """A paragraph is relevant when it contains an evidence or also-evidence quote, or its line span
+    covers an evidence line."""
+    return any(_covers(item, quote, line) for quote, line in _evidence(question)) or any(
+        _covers(item, quote, None) for quote in question.also_evidence
+    )
 
 
 def retrieval_scores(
@@ -97,7 +104,8 @@ def retrieval_scores(
 def citation_scores(
     citations: Sequence[Mapping[str, Any]], question: Question
 ) -> tuple[float | None, float | None]:
-    """Precision (share of cited paragraphs that are relevant) and recall (share of evidence cited)."""
+    """Precision (share of cited paragraphs that are relevant, also-evidence included) and recall
+    (share of the evidence proper that is cited)."""
     evidence = _evidence(question)
     precision = sum(is_relevant(c, question) for c in citations) / len(citations) if citations else None
     if not evidence:

@@ -29,6 +29,9 @@ class Question(BaseModel):
     key_facts: tuple[str, ...]
     evidence: tuple[str, ...]
     evidence_lines: tuple[int, ...] = ()
+    also_evidence: tuple[str, ...] = ()
+    """Verbatim quotes from other paragraphs that state the same answer, judged after pooling the
+    systems' results; they make a paragraph relevant but are not evidence that must be cited."""
     note: str | None = None
 
 

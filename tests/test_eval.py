@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import unicodedata
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, ClassVar
@@ -140,6 +141,31 @@ def test_citation_precision_and_recall() -> None:
     both = [_p("a", "x", (9, 11)), _p("c", "quote two", (50, 50))]
     assert citation_scores(both, q) == (1.0, 1.0)
     assert citation_scores([], q) == (None, 0.0)
+
+
+def test_also_evidence_makes_a_paragraph_relevant_but_is_not_owed_a_citation() -> None:
+    plain = _q(evidence=("quote one",), lines=(10,))
+    q = plain.model_copy(update={"also_evidence": ("ngày 20/8/2020 tại Trung tâm",)})
+    repeat = _p("r", "diễn ra vào  ngày 20/8/2020\ntại Trung tâm Hội nghị".replace("ô", "o\u0302"), (90, 92))
+    assert is_relevant(repeat, q) and not is_relevant(repeat, plain)
+    assert not is_relevant(_p("s", "ngày 20/8/2020 tại nhà", (40, 41)), q)  # the whole quote, not a part
+    ranking = [_p("x"), _p("y"), repeat]
+    scores = retrieval_scores(ranking, q)
+    assert scores["hit@1"] == 0.0 and scores["hit@5"] == 1.0 and scores["mrr@10"] == pytest.approx(1 / 3)
+    assert retrieval_scores(ranking, plain)["hit@5"] == 0.0
+    assert citation_scores([repeat, _p("x")], q) == (0.5, 0.0)  # precision counts it, recall does not
+    assert citation_scores([repeat, _p("e", "quote one")], q) == (1.0, 1.0)
+    assert citation_scores([repeat, _p("e", "quote one")], plain) == (0.5, 1.0)
+
+
+def test_the_sets_also_evidence_quotes_each_match_one_place_in_the_corpus() -> None:
+    text = " ".join(unicodedata.normalize("NFC", CORPUS.read_text(encoding="utf-8")).split())
+    judged = [q for q in load_questions() if q.also_evidence]
+    assert judged and all(q.type != "unanswerable" for q in judged)
+    for q in judged:
+        for quote in q.also_evidence:
+            assert text.count(" ".join(unicodedata.normalize("NFC", quote).split())) == 1, (q.id, quote)
+            assert quote not in q.evidence, (q.id, quote)
 
 
 def test_refusal_rates() -> None:

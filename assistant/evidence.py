@@ -49,6 +49,7 @@ _BODY = re.compile(
 )
 _TIME = re.compile(r"\d{1,2}/\d{1,2}/\d{4}|\bngày \d|\btháng \d|\bnăm \d{4}|\bquý [IV1-4]", re.IGNORECASE)
 
+_ADDRESS = re.compile(rf"\b(?:[Cc]hị|[Aa]nh|[Cc]ô|[Cc]hú|[Bb]ác|[Ôô]ng|[Bb]à)\s+(?=[{_UPPER}])")
 # Question words and conversational glue: they say what is asked, not what it is about.
 _GLUE = """bao nhiêu mấy gì nào ai đâu sao thế vậy không chưa hỏi cho biết nêu là được có còn thì nhỉ ạ
 những các của và với về theo trong này đó ấy như nào hãy xin vui lòng tiếp trước câu"""
@@ -112,8 +113,12 @@ class Terms:
 
 
 def terms_of(text: str, vocabulary: Vocabulary, folded: bool | None = None) -> Terms:
-    """Content terms of a text: its tokens and adjacent pairs minus question words, weighted by rarity."""
+    """Content terms of a text: its tokens and adjacent pairs minus question words, weighted by rarity.
+
+    How a person is addressed in chat ("chị Hồng", "anh Quế") is not a term: the documents write
+    "đồng chí" and the full name."""
     folded = not has_diacritics(text) if folded is None else folded
+    text = _ADDRESS.sub("", text)
     tokens = [fold(t) if folded else t for t in tokenize(text)]
     kept = [t for t in tokens if fold(t) not in QUESTION_WORDS]
     weights = {t: vocabulary.idf(t) for t in kept}

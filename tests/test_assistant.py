@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from assistant import NOT_FOUND, Answer, Assistant, QuestionError, Turn
-from assistant.evidence import Vocabulary, numbers_of, satisfies, sentences
+from assistant.evidence import Vocabulary, numbers_of, satisfies, sentences, terms_of
 from assistant.generate import LocalGenerator, OpenAIGenerator
 from assistant.generative import Passage, check, sentences_of
 from assistant.question import accepts_rewrite, check_question, intent, is_vietnamese, standalone
@@ -106,6 +106,13 @@ def test_sentences_are_verbatim_spans() -> None:
         "Ban Thường vụ có 06 đồng chí; Bí thư và 02 Phó Bí thư.",
     ]
     assert all(text[s.start : s.end] == s.text for s in spans)
+
+
+def test_how_a_person_is_addressed_in_chat_is_not_a_term() -> None:
+    vocab = Vocabulary(["Đồng chí Lê Thị Thu Hồng phát biểu.", "Chị em phụ nữ tham gia."])
+    terms = terms_of("Theo chị Hồng, Đảng bộ hoàn thành mấy chỉ tiêu?", vocab).weights
+    assert "hồng" in terms and "chị" not in terms and "chị hồng" not in terms
+    assert "chị" in terms_of("chị em phụ nữ tham gia thế nào?", vocab).weights
 
 
 def test_generated_sentences_are_released_whole_with_their_markers() -> None:
@@ -264,6 +271,38 @@ def test_a_list_question_gets_the_whole_list_each_item_cited(bot: Assistant) -> 
     items = answer.answer.split("\n")
     assert len(items) >= 3 and all(re.search(r"\[\d+\]$", item) for item in items)
     assert len({c.document for c in answer.citations}) == 1
+
+
+@pytest.mark.integration
+def test_a_numbered_list_carries_on_past_a_page_the_pdf_moved_into_it(bot: Assistant) -> None:
+    # Items 1-3 of the report's "IV- PHƯƠNG HƯỚNG, NHIỆM VỤ" are followed in the file by a page of the
+    # limitations ("2. Hạn chế"), then items 4-6: the list is the six items, not the limitations.
+    answer = bot.ask("Thời gian tới, việc thực hiện Chỉ thị 05 có những nhiệm vụ nào?", mode="extractive")
+    _checked(answer)
+    assert [c.text[:2] for c in answer.citations] == ["1.", "2.", "3.", "4.", "5.", "6."]
+
+
+@pytest.mark.integration
+def test_a_parts_opening_paragraph_is_not_listed_with_the_parts_chapters(bot: Assistant) -> None:
+    # The forecast opens "Phần thứ hai" before its chapter "I. PHƯƠNG HƯỚNG, MỤC TIÊU TỔNG QUÁT".
+    answer = bot.ask(
+        "Trong nhiệm kỳ 2020-2025 được dự báo có những thuận lợi, khó khăn gì?", mode="extractive"
+    )
+    _checked(answer)
+    assert len(answer.citations) == 1 and "dự báo" in answer.citations[0].text
+    assert "PHƯƠNG HƯỚNG" not in answer.answer
+
+
+@pytest.mark.integration
+def test_a_close_second_sentence_giving_other_figures_is_quoted_too(bot: Assistant) -> None:
+    # The best sentence gives the province's 15/15 targets; the speaker's figure for this Party
+    # committee (07/07) is in the next paragraph, scored just below it.
+    question = (
+        "Đảng bộ hoàn thành bao nhiêu chỉ tiêu nghị quyết nhiệm kỳ 2015-2020 theo đồng chí Lê Thị Thu Hồng?"
+    )
+    answer = bot.ask(question, mode="extractive")
+    _checked(answer)
+    assert "15/15" in answer.answer and "07/07" in answer.answer
 
 
 @pytest.mark.integration

@@ -47,6 +47,8 @@ _BODY = re.compile(
     r"\b(?:Ban|Ủy ban|Uỷ ban|UBKT|Văn phòng|Đảng ủy|Đảng uỷ|BTV|BCH|Đoàn Chủ tịch|Thường trực|Công đoàn"
     r"|Đoàn Thanh niên|Hội Cựu chiến binh)\b"
 )
+# A place: "tại" or "ở" before a capitalised name (tại Trung tâm Hội nghị tỉnh, ở Hà Nội).
+_PLACE = re.compile(rf"\b(?:tại|ở)\s+[{_UPPER}]")
 _TIME = re.compile(r"\d{1,2}/\d{1,2}/\d{4}|\bngày \d|\btháng \d|\bnăm \d{4}|\bquý [IV1-4]", re.IGNORECASE)
 
 _ADDRESS = re.compile(rf"\b(?:[Cc]hị|[Aa]nh|[Cc]ô|[Cc]hú|[Bb]ác|[Ôô]ng|[Bb]à)\s+(?=[{_UPPER}])")
@@ -151,6 +153,8 @@ def satisfies(intent: Intent, text: str) -> bool:
     if intent.person and not (
         _PERSON.search(text) or _NAME.search(text) or (intent.body and _BODY.search(text))
     ):
+        return False
+    if intent.place and not _PLACE.search(text):
         return False
     return not (intent.time and not _TIME.search(text))
 

@@ -43,6 +43,8 @@ _CODE_ASKED = re.compile(
     r"\b(chi thi|nghi quyet|quyet dinh|quy dinh|ket luan|cong van|huong dan|van ban|thong tri|de an)"
     r"\s+(nao|so may|so bao nhieu|gi)\b|\b(so hieu|ky hieu|so may)\b"
 )
+# Where something took place: answered by a place ("tại Trung tâm Hội nghị tỉnh").
+_PLACE_ASKED = re.compile(r"\b(o dau|tai dau|dia diem nao|dia diem gi|noi nao|dia diem)\b")
 # Money is asked for by these words; the answer must then be a sum of money.
 _MONEY_ASKED = re.compile(r"\b(tien|kinh phi|ngan sach|chi phi|muc thuong|so tien)\b")
 # Who leads, prepares or answers for a task is a body as often as a person ("Ban Tuyên giáo chủ trì").
@@ -84,13 +86,15 @@ class Intent:
     """Which document (chỉ thị nào, quyết định số mấy): answered by a document code."""
     body: bool = False
     """Who is in charge of something (ai chủ trì, ban nào phụ trách): a person or a body answers."""
+    place: bool = False
+    """Where (ở đâu, địa điểm nào): answered by a named place after "tại" or "ở"."""
     unit: str | None = None
     """For a number: the word(s) after "bao nhiêu"/"mấy", diacritics removed ("dai bieu")."""
 
     @property
     def typed(self) -> bool:
         """Whether the answer is a kind of thing a sentence can be checked for (not free text or a list)."""
-        return self.number or self.person or self.time or self.money or self.code
+        return self.number or self.person or self.time or self.money or self.code or self.place
 
 
 def check_question(question: str) -> str:
@@ -133,14 +137,16 @@ def intent(question: str) -> Intent:
     code = bool(_CODE_ASKED.search(q))
     plural = bool(_LIST_SHAPE.search(q))
     number = number and not code and not (plural and not _HOW_MANY.search(q))
+    place = bool(_PLACE_ASKED.search(q))
     return Intent(
+        place=place,
         money=number and bool(_MONEY_ASKED.search(q)),
         code=code,
         number=number,
         person=person,
         body=body,
         time=time,
-        listing=plural and not (number or person or time or code),
+        listing=plural and not (number or person or time or code or place),
         unit=unit.group(1) if unit else None,
     )
 

@@ -61,6 +61,10 @@ def test_the_kind_of_answer_is_read_from_the_question_words() -> None:
     assert satisfies(money, "với tổng số tiền trên 01 tỷ đồng") and not satisfies(
         money, "khen thưởng 65 tập thể"
     )
+    place = intent("Đại hội được tổ chức ở đâu?")
+    assert place.place and place.typed and not intent("Đại hội bầu bao nhiêu đồng chí?").place
+    assert satisfies(place, "diễn ra tại Trung tâm Hội nghị tỉnh, Quảng trường 3/2")
+    assert not satisfies(place, "Đại hội đã tổ chức trên 50 hội nghị ở cơ sở")
 
 
 def test_who_is_in_charge_may_be_a_body_but_who_signed_is_a_person() -> None:

@@ -1,7 +1,7 @@
 """Benchmark: keyword (BM25) retrieval on the question set, with each tokenisation rule switched off or on.
 
-A retrieved paragraph is relevant when it contains an evidence quote (after NFC and collapsing white space)
-or its line span covers an evidence line. Unanswerable items are skipped; a conversational item is asked
+A retrieved paragraph is relevant as in the evaluation harness (`eval.metrics.is_relevant`: it holds an
+evidence quote or a pooled `also_evidence` quote, or its line span covers an evidence line). Unanswerable items are skipped; a conversational item is asked
 as its last user turn followed by the question. Ablations patch `index.keywords` for one run.
 Run: .venv/bin/python scripts/bench_keywords.py   (underthesea rows need PYTHONPATH pointing at it)
 """
@@ -20,10 +20,11 @@ from unittest import mock
 import bm25s
 
 import index.keywords as kw
+from eval.metrics import is_relevant
 from eval.questions import Question, load_questions
 from ingest import load_file
 from ingest.records import Paragraph
-from ingest.text import nfc, squash
+from ingest.text import nfc
 
 CORPUS = Path(__file__).resolve().parent.parent / "data" / "corpus"
 FILE = CORPUS / "dai-hoi-xviii-dang-bo-cac-co-quan-tinh-bac-giang-2020.txt"
@@ -41,15 +42,7 @@ def asked(q: Question) -> str:
 
 
 def relevant(q: Question, paras: list[Paragraph]) -> set[str]:
-    quotes = [squash(nfc(e)) for e in q.evidence]
-    found = set()
-    for p in paras:
-        text = squash(nfc(p.text))
-        if any(quote in text for quote in quotes) or any(
-            p.lines[0] <= n <= p.lines[1] for n in q.evidence_lines
-        ):
-            found.add(p.id)
-    return found
+    return {p.id for p in paras if is_relevant({"text": p.text, "lines": list(p.lines)}, q)}
 
 
 def evaluate(paras: list[Paragraph], questions: list[Question]) -> dict[str, float]:

@@ -37,11 +37,11 @@ SHOWN_SENTENCES = 2
 _LONG_PASSAGE = 400
 RELATED = 3
 MIN_CONTEXT = 0.50
-"""Least share of the question's weighted terms the best sentence (with its paragraph, section and
-document) must hold for the question to count as answered by the documents: below it, the assistant
-refuses. Calibrated on the project's question set (`scripts/bench_answers.py --refusal-curve`): 0.50 is
-the highest threshold that keeps false refusals at most 0.10 (0.084, refusing 0.65 of unanswerable
-questions; 0.55 gave 0.118 and 0.70)."""
+"""Least share of the question's weighted terms the sentence an answer starts from (with its paragraph,
+section and document) must hold for the question to count as answered by the documents: below it, the
+assistant refuses. Calibrated on the project's question set (`scripts/bench_answers.py --refusal-curve`):
+0.50 refuses 0.80 of unanswerable questions and 0.059 of answerable ones; 0.45 gives 0.55 / 0.050, 0.55
+0.80 / 0.092, 0.60 0.85 / 0.168."""
 MAX_LIST_ITEMS = 15
 SECOND_CANDIDATE = 0.85
 """For a question asking for a number, a code or a date: a sentence of the kind asked that scores at least
@@ -138,7 +138,10 @@ class Composer:
 
     @functools.cached_property
     def answerable(self) -> bool:
-        """Whether the passages hold the question's terms and the kind of answer it asks for."""
+        """Whether the sentence an answer would start from holds enough of the question's terms (with
+        its paragraph, section and document) and the kind of answer asked for; for a list, any of the
+        best sentences. Another sentence passing the check does not vouch for it: "how many women party
+        members" is not answered by a count of party members because a sentence elsewhere says "nữ"."""
         # The years of the question (a period, a year) must be around the answer, in its paragraph,
         # section path or document title: a target for 2020-2025 does not answer a question about 2015-2020.
         asked = {n for n in evidence.numbers_of(self.own) if len(n) == 4 and n[:2] in ("19", "20")}
@@ -149,12 +152,14 @@ class Composer:
             for h in self.hits
             if asked
         }
-        good = [
-            s
-            for s in self.scored[:12]
-            if s.context >= MIN_CONTEXT and (not asked or asked <= around[s.paragraph])
-        ]
-        return bool(good) and (any(s.fits for s in good) or self.intent.listing)
+
+        def good(s: Scored) -> bool:
+            return s.context >= MIN_CONTEXT and (not asked or asked <= around[s.paragraph])
+
+        if self.intent.listing:
+            return any(good(s) for s in self.scored[:12])
+        best = next((s for s in self.scored[:12] if s.fits), None)
+        return best is not None and good(best)
 
     @property
     def listing(self) -> bool:

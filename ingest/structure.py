@@ -3,15 +3,17 @@
 from __future__ import annotations
 
 import bisect
+import itertools
 import re
 from collections import Counter
 from dataclasses import dataclass, replace
 
 from ingest.headers import TITLE, Header, find_headers
+from ingest.pages import reading_order
 from ingest.readers import Source
 from ingest.records import Document, Paragraph, content_id
 from ingest.repair import Block, repair, strong_pairs
-from ingest.text import END_OF_DOCUMENT, SALUTATION, SECTION_MARKER, is_caps
+from ingest.text import END_OF_DOCUMENT, SALUTATION, SECTION_MARKER, ends_sentence, is_caps, is_marker_start
 
 _WORD = re.compile(r"\w+")
 _CONGRESS = re.compile(
@@ -44,11 +46,11 @@ def build(source: Source) -> tuple[list[Document], list[str]]:
     links = _continuations(blocks)
     owner = _follow_links(blocks, owner, links)
     owner = _move_speech_openings(blocks, owner, starts)
+    order = reading_order(blocks, owner)
     documents = [
-        _document(source, starts[d], [b for b, o in zip(blocks, owner, strict=True) if o == d])
-        for d in range(len(starts))
+        _document(source, starts[d], [blocks[i] for i in order if owner[i] == d]) for d in range(len(starts))
     ]
-    documents = _set_continuations(documents, blocks, owner, links)
+    documents = _set_continuations(documents, order, blocks, owner, links)
     return [d for d in documents if d.paragraphs], []
 
 
@@ -161,17 +163,20 @@ def _is_speech_start(start: _Start) -> bool:
 
 
 def _set_continuations(
-    documents: list[Document], blocks: list[Block], owner: list[int], links: dict[int, int]
+    documents: list[Document], order: list[int], blocks: list[Block], owner: list[int], links: dict[int, int]
 ) -> list[Document]:
-    """Record each continuation link as `continues_in` on the paragraph that breaks off."""
+    """Record each continuation link as `continues_in` on the paragraph that breaks off, unless the
+    paragraph that continues it now comes next (its page was put back in order)."""
     place: dict[int, tuple[int, int]] = {}
     counters: Counter[int] = Counter()
-    for i, d in enumerate(owner):
-        place[i] = (d, counters[d])
-        counters[d] += 1
+    for i in order:
+        place[i] = (owner[i], counters[owner[i]])
+        counters[owner[i]] += 1
     out = [list(document.paragraphs) for document in documents]
     for t, h in links.items():
         (td, ti), (hd, hi) = place[t], place[h]
+        if (hd, hi) == (td, ti + 1):
+            continue
         out[td][ti] = replace(out[td][ti], continues_in=out[hd][hi].id)
         if td == hd:
             _carry_section(out[hd], hi, blocks[h].fragment, out[td][ti].section, place, blocks, hd)
@@ -266,11 +271,12 @@ def _paragraphs(doc_id: str, file: str, blocks: list[Block]) -> tuple[Paragraph,
         seen[block.text] += 1
     stack: list[tuple[int, str]] = []
     out: list[Paragraph] = []
-    for ordinal, (block, pid) in enumerate(zip(blocks, ids, strict=True), start=1):
+    kinds = _kinds(blocks)
+    for ordinal, (block, kind, pid) in enumerate(zip(blocks, kinds, ids, strict=True), start=1):
         part_title = stack and re.fullmatch(r"Phần thứ \w+", stack[-1][1]) and is_caps(block.text)
-        if block.kind == "heading" and part_title:
+        if kind == "heading" and part_title:
             stack[-1] = (0, f"{stack[-1][1]}: {block.text[:160]}")  # `Phần thứ nhất` + its caps title
-        elif block.kind == "heading":
+        elif kind == "heading":
             level = _level(block.text)
             while stack and stack[-1][0] >= level:
                 stack.pop()
@@ -281,7 +287,7 @@ def _paragraphs(doc_id: str, file: str, blocks: list[Block]) -> tuple[Paragraph,
                 id=pid,
                 doc_id=doc_id,
                 text=block.text,
-                kind="heading" if block.kind == "header" else block.kind,
+                kind="heading" if kind == "header" else kind,
                 section=section if block.kind not in ("header", "signature") else (),
                 ordinal=ordinal,
                 file=file,
@@ -291,6 +297,17 @@ def _paragraphs(doc_id: str, file: str, blocks: list[Block]) -> tuple[Paragraph,
             )
         )
     return tuple(_link_notes(_regroup_numbered(out)))
+
+
+def _kinds(blocks: list[Block]) -> list[str]:
+    """Block kinds, except that a short line cut off by a page break is no heading when the next page,
+    now in reading order, goes on with its sentence (`2.1. ... chỉ thị của Đảng có` | `mặt còn hạn chế`)."""
+    kinds = [b.kind for b in blocks]
+    text = [i for i, b in enumerate(blocks) if b.kind != "footnote"]
+    for i, j in itertools.pairwise(text):
+        if kinds[i] == "heading" and blocks[j].starts_mid and not ends_sentence(blocks[i].text):
+            kinds[i] = "list_item" if is_marker_start(blocks[i].text) else "body"
+    return kinds
 
 
 _SUBITEM = re.compile(r"^(\d{1,2})\.(\d{1,2})\.\s")

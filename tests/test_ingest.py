@@ -12,6 +12,34 @@ from ingest.records import Document, Paragraph
 from ingest.structure import build
 from tests.conftest import CORPUS
 
+# A resolution's pages, in reading order; each page's first line starts with a space, as extracted.
+PAGES = [
+    [
+        " 3.2. Các chỉ tiêu chủ yếu",
+        "",
+        "(1) Tỷ lệ tổ chức cơ sở đảng hoàn thành tốt nhiệm vụ trở lên đạt 90%.",
+        "",
+        "(2) Tỷ lệ đảng viên hoàn thành tốt nhiệm vụ trở lên đạt 90%.",
+        "",
+        "Các cấp ủy, tổ chức đảng tập trung lãnh đạo, chỉ đạo việc tổ",
+    ],
+    [
+        " chức thực hiện các chỉ tiêu, gắn với kiểm tra, giám sát của tổ chức đảng.",
+        "",
+        "(3) Kết nạp được 150 đảng viên mới.",
+        "",
+        "(4) Tỷ lệ cơ quan, đơn vị đạt danh hiệu cơ quan văn hóa đạt 90%.",
+    ],
+    [
+        " (5) Có 20% tổ chức cơ sở đảng được kiểm tra, giám sát.",
+        "",
+        "3.3. Các nhiệm vụ, giải pháp chủ yếu",
+        "",
+        "Các cấp ủy tăng cường phối hợp với thủ trưởng cơ quan, đơn vị.",
+    ],
+    [" Đại hội kêu gọi cán bộ, đảng viên thực hiện thắng lợi Nghị quyết Đại hội./."],
+]
+
 
 @pytest.fixture(scope="module")
 def documents(corpus_source: Source) -> list[Document]:
@@ -163,3 +191,60 @@ def test_load_file_reports_documents_and_hash() -> None:
     result = load_file(CORPUS)
     assert result.error is None and len(result.documents) == 9
     assert result.paragraph_count > 400 and len(result.sha256) == 64
+
+
+def _printed(order: list[int], pages: list[list[str]] = PAGES) -> tuple[list[Paragraph], list[str]]:
+    """The paragraphs of a text whose pages are printed in the given order, and the text's lines."""
+    lines = [line for k in order for line in pages[k]]
+    docs, _ = build(Source("booklet.txt", tuple(lines)))
+    assert len(docs) == 1
+    return list(docs[0].paragraphs), lines
+
+
+def test_swapped_pages_are_read_in_order_with_their_true_lines() -> None:
+    paragraphs, lines = _printed([0, 2, 1, 3])
+    read = [p.text for p in paragraphs]
+    assert read == [p.text for p in _printed([0, 1, 2, 3])[0]]
+    assert [p.ordinal for p in paragraphs] == list(range(1, len(paragraphs) + 1))
+    for p in paragraphs:  # each paragraph keeps the lines it was printed on
+        assert p.text in " ".join(x.strip() for x in lines[p.lines[0] - 1 : p.lines[1]])
+    broken = _find(paragraphs, "chỉ đạo việc tổ")
+    continued = paragraphs[broken.ordinal]
+    assert continued.text.startswith("chức thực hiện")
+    assert continued.lines[0] == lines.index(PAGES[1][0]) + 1 == 13
+    assert broken.continues_in is None  # it comes next now: no link needed
+    # The targets printed on the displaced page belong to 3.2 again, not to the 3.3 printed before them.
+    assert _find(paragraphs, "(4) Tỷ lệ cơ quan").section == ("3.2. Các chỉ tiêu chủ yếu",)
+
+
+def test_pages_in_order_are_left_alone() -> None:
+    paragraphs, _ = _printed([0, 1, 2, 3])
+    assert [p.lines for p in paragraphs] == sorted(p.lines for p in paragraphs)
+    # Clean breaks everywhere: a page ending a sentence, the next opening a paragraph. Nothing says the
+    # middle pages are swapped, so they are not (a swap must be paid for by the text).
+    clean = [
+        [" Đại hội đã thảo luận và thông qua các văn kiện.", "", "Các đại biểu đã phát biểu ý kiến."],
+        [" Các cấp ủy tiếp tục đổi mới phương thức lãnh đạo.", "", "Công tác cán bộ được chú trọng."],
+        [" Công tác kiểm tra, giám sát được tăng cường.", "", "Tổ chức đảng được củng cố."],
+        [" Đại hội kêu gọi toàn Đảng bộ thực hiện thắng lợi Nghị quyết./."],
+    ]
+    paragraphs, _ = _printed([0, 2, 1, 3], clean)
+    assert [p.lines for p in paragraphs] == sorted(p.lines for p in paragraphs)
+
+
+def test_resolution_pages_are_read_in_order(documents: list[Document]) -> None:
+    resolution = next(d for d in documents if d.kind == "resolution")
+    paragraphs = list(resolution.paragraphs)
+    targets = [p for p in paragraphs if p.section[-1:] and p.section[-1].startswith("3.2.")]
+    numbered = [p for p in targets if p.text.startswith("(")]
+    assert [p.text[:3] for p in numbered] == [f"({n})" for n in range(1, 9)]
+    assert [p.ordinal for p in numbered] == sorted(p.ordinal for p in numbered)
+    assert numbered[5].lines == (4060, 4061)  # (6) is printed on the page before (1)-(5)
+    # A sentence cut by a page break reads on in the next paragraph, and is no heading.
+    cut = _find(paragraphs, "2.1. Trong giáo dục chính trị tư tưởng")
+    assert cut.kind == "list_item" and paragraphs[cut.ordinal].text.startswith("mặt còn hạn chế")
+    third = _find(paragraphs, "Thứ ba, thực hiện đồng bộ")
+    assert paragraphs[third.ordinal - 2].text.startswith(
+        "Đổi mới và nâng cao chất lượng việc tổ chức học tập"
+    )
+    assert _find(paragraphs, "Các cấp ủy cơ sở phối hợp với lãnh đạo cơ").continues_in is None

@@ -1,0 +1,225 @@
+"""Put pages printed out of order back in reading order.
+
+Booklets are often printed, or scanned, with pages swapped in pairs: the text of a page then runs on
+at the start of the page printed before it. Each page seam (the end of one page and the start of
+another) is scored by how well the text reads across it; two adjacent pages of a document are swapped
+only when the swapped order reads clearly better than file order. Pages are those the extractor marks
+(`Block.page_start`); blocks keep their own lines, only their order changes.
+"""
+
+from __future__ import annotations
+
+import itertools
+import re
+from collections import Counter
+from collections.abc import Sequence
+
+from ingest.repair import Block
+from ingest.text import END_OF_DOCUMENT, ends_sentence, is_marker_start, starts_lower
+
+MARGIN = 2.0
+"""How much better (in seam points) a document must read for each pair of pages swapped."""
+BOOKLET_MARGIN = 0.5
+"""The same, for a pair in step with two or more swaps already made in the document: a booklet printed
+out of order is swapped pair after pair, so there a pair only needs the text to lean towards the swap."""
+
+_TEXT = ("body", "list_item", "heading")
+_WORD = re.compile(r"\w+")
+_ORDINALS = ["nhất", "hai", "ba", "tư", "năm", "sáu", "bảy", "tám", "chín", "mười"]
+_COUNTED = ["một", "hai", "ba", "bốn", "năm", "sáu", "bảy", "tám", "chín", "mười"]
+_ROMAN = ["I", "II", "III", "IV", "V", "VI", "VII", "VIII", "IX", "X"]
+_NUMBERING = (
+    ("sub", re.compile(r"^(\d{1,2})\.(\d{1,2})\.?\s")),
+    ("paren", re.compile(r"^\((\d{1,2})\)\.?\s")),
+    ("dash", re.compile(r"^(\d{1,2})\s?[-–]\s")),
+    ("num", re.compile(r"^(\d{1,2})\.\s")),
+    ("roman", re.compile(r"^([IVX]{1,4})\s?[.\-–]\s")),
+    ("thu", re.compile(r"^Thứ (" + "|".join(_ORDINALS) + r")\b")),
+    ("la", re.compile(r"^(" + "|".join(w.capitalize() for w in _COUNTED) + r") là\b")),
+)
+
+Numbering = tuple[str, tuple[int, ...]]
+
+
+def reading_order(blocks: Sequence[Block], owner: Sequence[int]) -> list[int]:
+    """Block indices, document by document, each document's pages in reading order."""
+    seams = _Seams(blocks)
+    documents: dict[int, list[int]] = {}
+    for i, d in enumerate(owner):
+        documents.setdefault(d, []).append(i)
+    order: list[int] = []
+    for d in sorted(documents):
+        pages: list[list[int]] = []
+        for i in documents[d]:
+            if not pages or blocks[i].page_start:
+                pages.append([])
+            pages[-1].append(i)
+        order.extend(i for k in seams.best_order(pages) for i in pages[k])
+    return order
+
+
+class _Seams:
+    """Scores page seams with what the file itself says about its words and its numbering."""
+
+    def __init__(self, blocks: Sequence[Block]) -> None:
+        self.blocks = blocks
+        fragments: dict[int, list[str]] = {}
+        for b in blocks:
+            if b.kind in (*_TEXT, "footnote"):
+                fragments.setdefault(b.fragment, []).extend(_words(b.text))
+        # Word statistics count only within a fragment: no page seam is evidence for itself.
+        self.pairs = Counter(p for words in fragments.values() for p in itertools.pairwise(words))
+        self.left: Counter[str] = Counter()
+        self.right: Counter[str] = Counter()
+        self.top_after: Counter[str] = Counter()
+        self.top_before: Counter[str] = Counter()
+        for (first, second), n in self.pairs.items():
+            self.left[first] += n
+            self.right[second] += n
+            self.top_after[first] = max(self.top_after[first], n)
+            self.top_before[second] = max(self.top_before[second], n)
+        self.fragments = list(fragments.values())
+        self.at: dict[str, list[tuple[int, int]]] = {}
+        for f, words in enumerate(self.fragments):
+            for k, word in enumerate(words):
+                self.at.setdefault(word, []).append((f, k))
+
+    def best_order(self, pages: list[list[int]]) -> list[int]:
+        """Page numbers in reading order: file order, with the adjacent swaps that pay for themselves."""
+        order = self._swapped(pages, [MARGIN] * len(pages))
+        firsts = [order[k + 1] for k in range(len(order) - 1) if order[k] > order[k + 1]]
+        if len(firsts) >= 2 and len({k % 2 for k in firsts}) == 1:
+            step = firsts[0] % 2
+            order = self._swapped(
+                pages, [BOOKLET_MARGIN if k % 2 == step else MARGIN for k in range(len(pages))]
+            )
+        return order
+
+    def _swapped(self, pages: list[list[int]], margins: list[float]) -> list[int]:
+        """The best order by dynamic programming: swapping pages k and k+1 costs margins[k] points.
+
+        A state is (pages placed, the last one placed), since a swap leaves the earlier page last.
+        """
+        n = len(pages)
+        if n < 3:
+            return list(range(n))
+        scores: dict[tuple[int, int], float] = {}
+
+        def seam(a: int, b: int) -> float:
+            if (a, b) not in scores:
+                scores[a, b] = self.score(pages[a], pages[b])
+            return scores[a, b]
+
+        movable = [k > 0 and not self._fixed(p) for k, p in enumerate(pages)]
+        best: dict[tuple[int, int], tuple[float, list[int]]] = {(1, 0): (0.0, [0])}
+        for k in range(1, n):
+            for (placed, last), (score, order) in list(best.items()):
+                if placed != k:
+                    continue
+                options = [((k + 1, k), score + seam(last, k), [*order, k])]
+                if k + 1 < n and movable[k] and movable[k + 1]:
+                    swapped = score + seam(last, k + 1) + seam(k + 1, k) - margins[k]
+                    options.append(((k + 2, k), swapped, [*order, k + 1, k]))
+                for key, value, new in options:
+                    if key not in best or value > best[key][0]:
+                        best[key] = (value, new)
+        return max((v for (placed, _), v in best.items() if placed == n), key=lambda v: v[0])[1]
+
+    def _fixed(self, page: list[int]) -> bool:
+        """A page with a letterhead, a signature or a document's end never moves."""
+        return any(
+            self.blocks[i].kind in ("header", "signature") or END_OF_DOCUMENT.search(self.blocks[i].text)
+            for i in page
+        )
+
+    def score(self, before: list[int], after: list[int]) -> float:
+        """How well page `after` continues page `before`: positive when the text reads on, negative when
+        it cannot."""
+        tails = [self.blocks[i] for i in before if self.blocks[i].kind in _TEXT]
+        heads = [self.blocks[i] for i in after if self.blocks[i].kind in _TEXT]
+        if not tails or not heads:
+            return 0.0
+        tail, head = tails[-1], heads[0]
+        flow = (
+            "either"
+            if tail.kind == "heading" or tail.text.rstrip()[-1:] in ":;"
+            else ("closed" if ends_sentence(tail.text) else "open")
+        )
+        lower = starts_lower(head.text) and not is_marker_start(head.text)
+        score = 0.0
+        if (flow == "open" and not lower) or (flow == "closed" and lower):
+            score -= 1  # a sentence broken off and not picked up, or a page opening mid-sentence
+        if lower and flow != "closed":
+            score += self._words(_words(tail.text), _words(head.text))
+        return score + _numbering(tails, heads)
+
+    def _words(self, tail: list[str], head: list[str]) -> float:
+        """The words across the seam: a pair the text writes together (a compound split by the page
+        break: `tổ | chức`), or a longer run it writes elsewhere (a sentence repeated in another document)."""
+        if not tail or not head:
+            return 0.0
+        a, b = tail[-1], head[0]
+        n = self.pairs[a, b]
+        if n:
+            share = max(n / self.left[a], n / self.right[b])
+            score = 2.0 if n >= 3 and share >= 0.5 else 1.0 if share >= 0.05 else 0.5
+        else:
+            # The tail word nearly always goes on with another word, or the head word follows another.
+            bound = any(
+                total >= 5 and top / total >= 0.6
+                for top, total in ((self.top_after[a], self.left[a]), (self.top_before[b], self.right[b]))
+            )
+            score = -1.0 if bound else 0.0
+        run = max(
+            (
+                i + j
+                for i in range(1, 4)
+                for j in range(1, 4)
+                if i + j >= 4 and self._written(tail[-i:] + head[:j])
+            ),
+            default=0,
+        )
+        return score + (2.0 if run >= 5 else 1.0 if run == 4 else 0.0)
+
+    def _written(self, words: list[str]) -> bool:
+        """Whether the text writes these words in a row somewhere (looked up by the rarest of them)."""
+        rarest = min(range(len(words)), key=lambda m: len(self.at.get(words[m], ())))
+        return any(
+            self.fragments[f][k - rarest : k - rarest + len(words)] == words
+            for f, k in self.at.get(words[rarest], ())
+            if k >= rarest
+        )
+
+
+def _numbering(tails: list[Block], heads: list[Block]) -> float:
+    """The numbering nearest the seam on each side: `(5)` then `(6)`, `2.1.` then `2.2.`, `Thứ hai` then
+    `Thứ ba` carry on across it; a number going back (not a new list starting at 1) does not."""
+    before = next(((d, m) for d, b in enumerate(reversed(tails)) if (m := _number(b.text))), None)
+    after = next(((d, m) for d, b in enumerate(heads) if (m := _number(b.text))), None)
+    if before is None or after is None or before[1][0] != after[1][0]:
+        return 0.0
+    near = before[0] + after[0] <= 3
+    (_, a), (_, b) = before[1], after[1]
+    if b == (a[0] + 1,) or (len(a) == 2 and (b == (a[0], a[1] + 1) or b == (a[0] + 1, 1))):
+        return 2.0 if near else 1.0
+    return -1.0 if near and b[-1] != 1 else 0.0
+
+
+def _number(text: str) -> Numbering | None:
+    for style, pattern in _NUMBERING:
+        m = pattern.match(text)
+        if not m:
+            continue
+        first = m.group(1)
+        if style == "sub":
+            return style, (int(first), int(m.group(2)))
+        if style == "roman":
+            return (style, (_ROMAN.index(first) + 1,)) if first in _ROMAN else None
+        if style in ("thu", "la"):
+            return style, ((_ORDINALS if style == "thu" else _COUNTED).index(first.lower()) + 1,)
+        return style, (int(first),)
+    return None
+
+
+def _words(text: str) -> list[str]:
+    return [w.lower() for w in _WORD.findall(text)]

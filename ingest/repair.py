@@ -1,7 +1,7 @@
 """Undo PDF-extraction damage: page fragments, page numbers, double spacing, broken lines, footnotes.
 
 The output is a list of raw paragraphs (`Block`) in file order, each with the exact line span it
-came from. Documents and sections are found afterwards, in `structure`.
+came from. Documents, reading order and sections come afterwards (`structure`, `pages`, `sections`).
 """
 
 from __future__ import annotations

@@ -31,6 +31,9 @@ def paragraphs_of(doc_id: str, file: str, blocks: list[Block]) -> tuple[Paragrap
             while stack and stack[-1][0] >= level:
                 stack.pop()
             stack.append((level, block.text[:160]))
+        elif kind == "list_item" and _ROMAN.match(block.text):
+            while stack and stack[-1][0] > 1:  # `II. Thông qua ...`: an article of its own, out of `3.3.`
+                stack.pop()
         section = tuple(text for _, text in stack)
         out.append(
             Paragraph(
@@ -50,27 +53,54 @@ def paragraphs_of(doc_id: str, file: str, blocks: list[Block]) -> tuple[Paragrap
 
 
 def _kinds(blocks: list[Block]) -> list[str]:
-    """Block kinds, except that a short line cut off by a page break is no heading when the next page,
-    now in reading order, goes on with its sentence (`2.1. ... chỉ thị của Đảng có` | `mặt còn hạn chế`)."""
+    """Block kinds, corrected by what follows in reading order.
+
+    A short line cut off by a page break is no heading when the next page goes on with its sentence
+    (`2.1. ... chỉ thị của Đảng có` | `mặt còn hạn chế`). A numbered line too long to pass for a heading
+    is one when its own sub-items follow (`2. Bên cạnh ...` then `2.1.`), or when other points of its
+    kind (`Thứ nhất`, `Thứ hai` ...) are headings; a line that ends a sentence never is.
+    """
     kinds = [b.kind for b in blocks]
     text = [i for i, b in enumerate(blocks) if b.kind != "footnote"]
     for i, j in itertools.pairwise(text):
-        if kinds[i] == "heading" and blocks[j].starts_mid and not ends_sentence(blocks[i].text):
+        cut = not ends_sentence(blocks[i].text)
+        number = re.match(r"^(\d{1,2})\.\s", blocks[i].text)
+        if kinds[i] == "heading" and blocks[j].starts_mid and cut:
             kinds[i] = "list_item" if is_marker_start(blocks[i].text) else "body"
+        elif kinds[i] == "list_item" and cut and number and blocks[j].text.startswith(f"{number[1]}.1."):
+            kinds[i] = "heading"
+    headed = {_point(b.text) for b, kind in zip(blocks, kinds, strict=True) if kind == "heading"} - {None}
+    for i, b in enumerate(blocks):
+        if kinds[i] == "list_item" and _point(b.text) in headed and not ends_sentence(b.text):
+            kinds[i] = "heading"
     return kinds
 
 
+_ROMAN = re.compile(r"^[IVXL]{1,5}\s*[.\-–]")
+_ORDINAL = re.compile(
+    r"^(?:(?:Thứ|THỨ) (?:nhất|hai|ba|tư|năm|sáu|bảy|tám|chín|mười)"
+    r"|(?:Một|Hai|Ba|Bốn|Năm|Sáu|Bảy|Tám|Chín|Mười) là)\b"
+)
+
+
+def _point(text: str) -> str | None:
+    """The kind of an ordinal point (`Thứ hai, ...` or `Hai là, ...`), if the text opens one."""
+    m = _ORDINAL.match(text)
+    return None if m is None else ("là" if m[0].endswith("là") else "thứ")
+
+
 def _level(text: str) -> int:
-    """Heading depth: Phần 0; Roman numerals and unnumbered capitals 1; `1.` 2; `1.1.` 3; `a)` 4."""
+    """Heading depth: Phần 0; Roman numerals and unnumbered capitals 1; `1.` 2; `1.1.` 3; `a)` and
+    ordinal points (`Thứ hai,`, `Hai là,`) 4."""
     if text.lower().startswith("phần thứ"):
         return 0
-    if re.match(r"^[IVXL]{1,5}\s*[.\-–]", text) or not SECTION_MARKER.match(text):
+    if _ROMAN.match(text) or not SECTION_MARKER.match(text):
         return 1
     if re.match(r"^\d+\.\d+", text):
         return 3
     if text[:1].isdigit():
         return 2
-    return 4 if re.match(r"^[a-zđ]\)", text) else 2
+    return 4 if re.match(r"^[a-zđ]\)", text) or _ORDINAL.match(text) else 2
 
 
 _SUBITEM = re.compile(r"^(\d{1,2})\.(\d{1,2})\.\s")

@@ -248,3 +248,19 @@ def test_resolution_pages_are_read_in_order(documents: list[Document]) -> None:
         "Đổi mới và nâng cao chất lượng việc tổ chức học tập"
     )
     assert _find(paragraphs, "Các cấp ủy cơ sở phối hợp với lãnh đạo cơ").continues_in is None
+
+
+def test_resolution_sections_follow_its_outline(documents: list[Document]) -> None:
+    paragraphs = list(next(d for d in documents if d.kind == "resolution").paragraphs)
+    # `2. Bên cạnh ...` is too long for a heading by length alone, but 2.1-2.4 follow it.
+    shortcomings = _find(paragraphs, "2.3. Công tác kiểm tra, giám còn có mặt hạn chế").section
+    assert shortcomings[-1].startswith("2. Bên cạnh những kết quả đạt được")
+    # The five points of 3.3 are headings under it, whatever their length.
+    for point in ("Thứ nhất", "Thứ hai", "Thứ ba", "Thứ tư", "Thứ năm"):
+        heading = _find(paragraphs, f"{point}, ")
+        assert heading.kind == "heading" and heading.section[-2].startswith("3.3. Các nhiệm vụ"), point
+    assert (
+        _find(paragraphs, "quan, đơn vị tiếp tục triển khai thực hiện tốt").section[-1].startswith("Thứ năm")
+    )
+    # Articles II-V of the resolution stand on their own again, out of 3.3.
+    assert _find(paragraphs, "II. Thông qua Báo cáo kiểm điểm").section == ("ĐẠI HỘI QUYẾT NGHỊ",)

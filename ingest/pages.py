@@ -111,19 +111,20 @@ class _Seams:
             return scores[a, b]
 
         movable = [k > 0 and not self._fixed(p) for k, p in enumerate(pages)]
-        best: dict[tuple[int, int], tuple[float, list[int]]] = {(1, 0): (0.0, [0])}
+        # Each state keeps its best (score, -swaps, order): on a tie, the order with fewer swaps.
+        best: dict[tuple[int, int], tuple[float, int, list[int]]] = {(1, 0): (0.0, 0, [0])}
         for k in range(1, n):
-            for (placed, last), (score, order) in list(best.items()):
+            for (placed, last), (score, fewer, order) in list(best.items()):
                 if placed != k:
                     continue
-                options = [((k + 1, k), score + seam(last, k), [*order, k])]
+                options = [((k + 1, k), (score + seam(last, k), fewer, [*order, k]))]
                 if k + 1 < n and movable[k] and movable[k + 1]:
                     swapped = score + seam(last, k + 1) + seam(k + 1, k) - margins[k]
-                    options.append(((k + 2, k), swapped, [*order, k + 1, k]))
-                for key, value, new in options:
-                    if key not in best or value > best[key][0]:
-                        best[key] = (value, new)
-        return max((v for (placed, _), v in best.items() if placed == n), key=lambda v: v[0])[1]
+                    options.append(((k + 2, k), (swapped, fewer - 1, [*order, k + 1, k])))
+                for key, value in options:
+                    if key not in best or value[:2] > best[key][:2]:
+                        best[key] = value
+        return max((v for (placed, _), v in best.items() if placed == n), key=lambda v: v[:2])[2]
 
     def _fixed(self, page: list[int]) -> bool:
         """A page with a letterhead, a signature or a document's end never moves."""

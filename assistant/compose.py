@@ -17,7 +17,7 @@ from assistant.evidence import Scored, Span, Terms, Vocabulary, coverage, keys_o
 from assistant.generative import ANSWER_TOKENS, Claim, Passage, build_messages, check, refused, sentences_of
 from assistant.question import Intent, intent
 from assistant.records import NOT_FOUND, Answer, Citation, cite
-from index import LEAD, SHORT
+from index import SHORT, lead
 from index.keywords import has_diacritics
 from ingest.records import Paragraph
 from ingest.text import SALUTATION
@@ -184,8 +184,8 @@ class Composer:
         p = hit.paragraph
         if len(p.text) >= SHORT:
             return self._label(hit)
-        before = self._beside(p, -1)
-        return f"{self._label(hit)}\n{before.text[:LEAD]}" if before else self._label(hit)
+        around = lead(p, self._beside(p, -1))
+        return f"{self._label(hit)}\n{around}" if around else self._label(hit)
 
     def _passage(self, n: int, hit: Hit) -> Passage:
         p = hit.paragraph

@@ -29,8 +29,9 @@ SHORT, LEAD = 150, 120
 """A paragraph shorter than SHORT characters is indexed for keywords with the first LEAD characters
 of the one before it. Measured (README): hit@5 0.891 -> 0.899, MRR 0.674 -> 0.683; the whole paragraph
 before instead of its lead gave MRR 0.702 but hit@5 0.882 (and 0.874 with SHORT 250). The answerer reads
-a short paragraph's sentences with the same lead around them."""
-_KEYWORD_TEXT = "3"
+a short paragraph's sentences with the same lead around them (`lead`: the end of the paragraph before
+instead, when the short one starts in lower case and so finishes its last sentence)."""
+_KEYWORD_TEXT = "4"
 """Changes whenever what BM25 indexes changes, so that a saved keyword index is rebuilt."""
 
 
@@ -341,11 +342,19 @@ def _title(p: Paragraph, d: Document) -> str:
     return "; ".join(parts)
 
 
+def lead(p: Paragraph, before: Paragraph | None) -> str:
+    """What a short paragraph is read with: the opening of the paragraph before it, which it usually
+    completes (`Thời gian hoàn thành: ...` after the task it dates), or, when it starts in lower case
+    (it finishes that paragraph's last sentence, e.g. a figure after its page break), the end of it."""
+    if before is None or len(p.text) >= SHORT:
+        return ""
+    return before.text[-LEAD:] if p.text[:1].islower() else before.text[:LEAD]
+
+
 def _keyword_text(p: Paragraph, d: Document, before: Paragraph | None = None) -> str:
-    """What BM25 indexes for a paragraph: its context, and for a short one the lead of the paragraph
-    before it, which it usually completes (`Thời gian hoàn thành: ...` after the task it dates)."""
-    lead = f"{before.text[:LEAD]}\n" if before is not None and len(p.text) < SHORT else ""
-    return f"{_title(p, d)}\n{_identity(p, d)}{lead}{p.text}"
+    """What BM25 indexes for a paragraph: its context, and for a short one what it is read with (`lead`)."""
+    around = lead(p, before)
+    return f"{_title(p, d)}\n{_identity(p, d)}{around}{chr(10) if around else ''}{p.text}"
 
 
 def _identity(p: Paragraph, d: Document) -> str:

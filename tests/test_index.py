@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from index import Index, IndexConfig, IndexError_, StoreError
+from index import Index, IndexConfig, IndexError_, StoreError, lead
 from index.naming import STRONG, WEAK, document_names
 from index.sections import Sections
 from ingest import load_file
@@ -291,3 +291,15 @@ def test_a_cli_ingest_is_seen_by_a_running_instance_on_the_same_embedded_store(t
     assert {d.file for d, _ in serving.documents()} == {CORPUS.name, "them.txt"}
     subprocess.run([*cli, "remove", "them.txt"], cwd=ROOT, env=env, check=True, capture_output=True)
     assert {d.file for d, _ in serving.documents()} == {CORPUS.name}
+
+
+def test_a_short_paragraph_is_read_with_what_it_completes() -> None:
+    def para(text: str, n: int) -> Paragraph:
+        return Paragraph(f"p{n}", "d", text, "body", (), n, "f.txt", (n, n))
+
+    task = para("Xây dựng Đề án nâng cao chất lượng sinh hoạt chi bộ theo chuyên đề. " * 3, 1)
+    assert lead(para("Thời gian hoàn thành: Quý IV năm 2020.", 2), task).startswith("Xây dựng Đề án")
+    cut = para("Toàn tỉnh đã bê tông hóa được đường giao thông nông thôn với tổng chiều dài là", 3)
+    # After a page break, the figure finishes the sentence the paragraph before ends with.
+    assert lead(para("3.270 km, vượt kế hoạch.", 4), cut).endswith("tổng chiều dài là")
+    assert lead(task, cut) == "" and lead(para("Ngắn.", 5), None) == ""

@@ -52,6 +52,7 @@ _CONTEXT_WEIGHT = 0.4
 """Weight of the terms a follow-up carries over from the previous question, against the user's own."""
 _WORDS = re.compile(r"[^\W\d_]{2,}(?:\s+\S+){2}")
 _NUMBER_MARK = re.compile(r"^\s*(?:\((\d{1,2})\)|(\d{1,2})\s?([.\-–)]))\s*(?!\d)")
+_NOTES = ("body", "list_item")
 _CARRY_ON = 40
 """Paragraphs after a numbered list searched for its next items."""
 _ENDS_SENTENCE = re.compile(r"[.!?…:;)\"”]\s*$")
@@ -126,11 +127,9 @@ class Composer:
         self.vocabulary = vocabulary(index) if self.hits else Vocabulary([])
         self.terms = question_terms(query, own, self.vocabulary)
         self.passages = [self._passage(n, hit) for n, hit in enumerate(self.hits, start=1)]
+        self.read = self._reading()
         self.scored: list[Scored] = evidence.score_sentences(
-            self.terms,
-            intent,
-            [(h.paragraph.id, h.paragraph.text, self._around(h)) for h in self.hits],
-            self._similarity,
+            self.terms, intent, [(p.id, p.text, around) for p, around, _ in self.read], self._similarity
         )
         self.claims: list[Claim] = []
         self._numbers: dict[str, int] = {}
@@ -146,10 +145,8 @@ class Composer:
         # section path or document title: a target for 2020-2025 does not answer a question about 2015-2020.
         asked = {n for n in evidence.numbers_of(self.own) if len(n) == 4 and n[:2] in ("19", "20")}
         around = {
-            h.paragraph.id: evidence.numbers_of(
-                f"{h.document} {' '.join(h.paragraph.section)} {h.paragraph.text}"
-            )
-            for h in self.hits
+            p.id: evidence.numbers_of(f"{document} {' '.join(p.section)} {p.text}")
+            for p, _, document in self.read
             if asked
         }
 
@@ -177,6 +174,21 @@ class Composer:
     def _label(self, hit: Hit) -> str:
         section = " > ".join(hit.paragraph.section[-2:])
         return f"{hit.document[:120]}; {section}" if section else hit.document[:120]
+
+    def _reading(self) -> list[tuple[Paragraph, str, str]]:
+        """The paragraphs whose sentences are scored, with what each is read with and its document: every
+        hit and, after a hit, the short paragraph that follows it when retrieval did not find it too (a
+        task's "(Ban Tổ chức Đảng ủy chủ trì, ...)" or "Thời gian hoàn thành: ..."; a figure finishing
+        its sentence after a page break), which rarely holds enough words to be found on its own."""
+        found = {h.paragraph.id for h in self.hits}
+        out = []
+        for hit in self.hits:
+            out.append((hit.paragraph, self._around(hit), hit.document))
+            after = self._beside(hit.paragraph, 1)
+            if after and after.id not in found and len(after.text) < SHORT and after.kind in _NOTES:
+                found.add(after.id)
+                out.append((after, f"{self._label(hit)}\n{lead(after, hit.paragraph)}", hit.document))
+        return out
 
     def _around(self, hit: Hit) -> str:
         """What a paragraph's sentences are read with: its label and, for a short paragraph, the lead of

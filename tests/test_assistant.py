@@ -316,6 +316,17 @@ def test_a_close_second_sentence_giving_other_figures_is_quoted_too(bot: Assista
 
 
 @pytest.mark.integration
+def test_a_tasks_short_note_is_read_with_the_task_retrieval_found(bot: Assistant) -> None:
+    # The programme gives each task its own paragraph and, after it, "Thời gian hoàn thành: Quý IV năm
+    # 2020 (Ban Tổ chức Đảng uỷ chủ trì, ...)", too short to be retrieved for the question's words.
+    question = "Nghị quyết về đổi mới sinh hoạt cấp ủy, chi bộ theo chuyên đề do ban nào chủ trì?"
+    answer = bot.ask(question, mode="extractive")
+    _checked(answer)
+    assert "Ban Tổ chức" in answer.answer
+    assert any(c.text.startswith("Thời gian hoàn thành") for c in answer.citations)
+
+
+@pytest.mark.integration
 def test_a_follow_up_is_answered_as_its_standalone_question(bot: Assistant) -> None:
     history = [
         Turn("user", "Đại hội bầu bao nhiêu đồng chí vào Ban Chấp hành?"),

@@ -61,7 +61,11 @@ _ASKED_UNIT = re.compile(r"\b(?:bao nhieu|may)\s+(\w+(?:\s+\w+)?)")
 _FOLLOW_OPENING = re.compile(
     r"^(con|the con|the|vay|va|ngoai ra|rieng|trong so do|trong do|con ve|the thi|vay thi|nhu vay)\b"
 )
-_FOLLOW_ANYWHERE = re.compile(r"\b(thi sao|the nao nhi|van ban do|van ban nay|tai lieu do|o tren|noi tren)\b")
+# "Nội dung cuối cùng", "ý tiếp theo", "những việc còn lại": a place in a list the conversation gave.
+_FOLLOW_ANYWHERE = re.compile(
+    r"\b(thi sao|the nao nhi|van ban do|van ban nay|tai lieu do|o tren|noi tren|cuoi cung|dau tien"
+    r"|tiep theo|con lai)\b"
+)
 _DEICTIC = re.compile(r"\b(do|ay|nay|kia|tren)\s*[?.!]*$|\b(so do|trong do|cua no)\b")
 _LEADING_MARKERS = re.compile(
     r"^\s*(còn|thế còn|thế|vậy|và|ngoài ra|riêng|vậy thì|thế thì|như vậy)\s*,?\s*", re.IGNORECASE

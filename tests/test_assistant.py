@@ -16,7 +16,14 @@ from assistant import NOT_FOUND, Answer, Assistant, QuestionError, Turn
 from assistant.evidence import Vocabulary, numbers_of, satisfies, sentences, terms_of
 from assistant.generate import LocalGenerator, OpenAIGenerator
 from assistant.generative import Passage, check, sentences_of
-from assistant.question import accepts_rewrite, check_question, intent, is_vietnamese, standalone
+from assistant.question import (
+    accepts_rewrite,
+    check_question,
+    intent,
+    is_follow_up,
+    is_vietnamese,
+    standalone,
+)
 from assistant.settings import Settings
 from tests.conftest import CORPUS
 
@@ -92,6 +99,9 @@ def test_a_follow_up_keeps_the_users_words_and_carries_the_previous_question() -
     rewritten = standalone("Còn chỉ tiêu cơ quan văn hóa thì sao?", history)
     assert "Chỉ tiêu cơ quan văn hóa thì sao?" in rewritten and "kết nạp bao nhiêu đảng viên" in rewritten
     assert standalone("Đại hội khai mạc ngày nào?", []) == "Đại hội khai mạc ngày nào?"
+    # A place in a list the conversation gave ("cuối cùng", "tiếp theo") leans on the previous turn.
+    assert is_follow_up("Nội dung cuối cùng của đại hội là gì vậy?", history)
+    assert not is_follow_up("Nội dung của đại hội là gì vậy?", history)
     # A generator's rewrite is taken only if it keeps the user's terms and brings none from elsewhere.
     assert accepts_rewrite(
         "Chỉ tiêu cơ quan văn hóa của nghị quyết là bao nhiêu?", "Còn cơ quan văn hóa?", history

@@ -358,7 +358,15 @@ class Composer:
         _, members, ordinals = max(scored, key=lambda x: x[0])
         if len(members) > MAX_LIST_ITEMS:
             members = [m for m in members if m.ordinal >= min(ordinals)]
-        return _items(members + self._numbered_on(members))
+        members = members + self._numbered_on(members)
+        # A section made of sub-sections ("Thứ nhất, ...", "Thứ hai, ...", each with its paragraphs)
+        # lists their headings: they are the items; the paragraphs under them explain each one.
+        headings = [m for m in members if m.kind == "heading"]
+        deepest = max((len(h.section) for h in headings), default=0)
+        headings = [h for h in headings if len(h.section) == deepest]
+        if len(headings) >= 3 and _siblings(headings):
+            members = headings
+        return _items(members)
 
     def _numbered_on(self, members: list[Paragraph]) -> list[Paragraph]:
         """The items that carry on a numbered list past the page a PDF moved into it: after "3." come
@@ -449,6 +457,15 @@ def _until(pieces: Iterator[str], deadline: float) -> Iterator[str]:
         close = getattr(pieces, "close", None)
         if close is not None:
             close()
+
+
+def _siblings(headings: Sequence[Paragraph]) -> bool:
+    """Whether headings are the items of one list: numbered alike ("1.", "2.") or opened alike
+    ("Thứ nhất, ...", "Thứ hai, ...")."""
+    marks = [_numbered(h.text) for h in headings]
+    if all(marks):
+        return len({m[1] for m in marks if m}) == 1
+    return len({h.text.split()[0] for h in headings if h.text.split()}) == 1
 
 
 def _numbered(text: str) -> tuple[int, str] | None:

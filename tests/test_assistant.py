@@ -303,6 +303,22 @@ def test_a_numbered_list_carries_on_past_a_page_the_pdf_moved_into_it(bot: Assis
 
 
 @pytest.mark.integration
+def test_a_section_of_sub_sections_is_listed_by_their_headings(bot: Assistant) -> None:
+    # The resolution's 3.3 is five headed parts ("Thứ nhất, ...", each with its paragraphs), the last
+    # three on pages the PDF printed out of order.
+    question = "Nghị quyết Đại hội nêu các nhiệm vụ, giải pháp chủ yếu nào cho nhiệm kỳ 2020-2025?"
+    answer = bot.ask(question, mode="extractive")
+    _checked(answer)
+    assert [c.text.split(",")[0] for c in answer.citations] == [
+        "Thứ nhất",
+        "Thứ hai",
+        "Thứ ba",
+        "Thứ tư",
+        "Thứ năm",
+    ]
+
+
+@pytest.mark.integration
 def test_a_parts_opening_paragraph_is_not_listed_with_the_parts_chapters(bot: Assistant) -> None:
     # The forecast opens "Phần thứ hai" before its chapter "I. PHƯƠNG HƯỚNG, MỤC TIÊU TỔNG QUÁT".
     answer = bot.ask(

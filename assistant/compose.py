@@ -353,6 +353,11 @@ class Composer:
                     continue
                 weight = sum(1.0 / (rank + 1) for rank, _ in inside) / math.log2(2 + len(unit))
                 scored.append((weight, unit, [h.paragraph.ordinal for _, h in inside]))
+        # A retrieved paragraph that lists inline (three or more sentences or ";" clauses) is a unit of
+        # its own, weighed like a section of four: a speech states its points in one paragraph.
+        for rank, h in enumerate(hits):
+            if h.paragraph.kind in ("body", "list_item") and len(sentences(h.paragraph.text)) >= 3:
+                scored.append((1.0 / (rank + 1) / math.log2(2 + 4), [h.paragraph], [h.paragraph.ordinal]))
         if not scored:
             return None
         _, members, ordinals = max(scored, key=lambda x: x[0])

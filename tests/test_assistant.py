@@ -319,6 +319,17 @@ def test_a_section_of_sub_sections_is_listed_by_their_headings(bot: Assistant) -
 
 
 @pytest.mark.integration
+def test_a_paragraph_that_lists_inline_is_the_list(bot: Assistant) -> None:
+    # The speech states its limitations in one paragraph, clause after clause; the political report's
+    # causes of limitations, retrieved too, are another list.
+    question = "Phát biểu của Thường trực Tỉnh ủy nêu những hạn chế nào của Đảng bộ Các cơ quan tỉnh?"
+    answer = bot.ask(question, mode="extractive")
+    _checked(answer)
+    assert len(answer.citations) == 1 and "THƯỜNG TRỰC TỈNH ỦY" in answer.citations[0].document
+    assert len(answer.answer.split("\n")) >= 5 and "cải cách hành chính" in answer.answer
+
+
+@pytest.mark.integration
 def test_a_parts_opening_paragraph_is_not_listed_with_the_parts_chapters(bot: Assistant) -> None:
     # The forecast opens "Phần thứ hai" before its chapter "I. PHƯƠNG HƯỚNG, MỤC TIÊU TỔNG QUÁT".
     answer = bot.ask(

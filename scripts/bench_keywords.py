@@ -1,8 +1,9 @@
 """Benchmark: keyword (BM25) retrieval on the question set, with each tokenisation rule switched off or on.
 
 A retrieved paragraph is relevant as in the evaluation harness (`eval.metrics.is_relevant`: it holds an
-evidence quote or a pooled `also_evidence` quote, or its line span covers an evidence line). Unanswerable items are skipped; a conversational item is asked
-as its last user turn followed by the question. Ablations patch `index.keywords` for one run.
+evidence quote or a pooled `also_evidence` quote, or its line span covers an evidence line).
+Unanswerable items are skipped; a conversational item is asked as its last user turn followed by the
+question. Ablations patch `index.keywords` for one run.
 Run: .venv/bin/python scripts/bench_keywords.py   (underthesea rows need PYTHONPATH pointing at it)
 """
 

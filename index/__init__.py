@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import bisect
 import contextlib
 import itertools
 import threading
@@ -78,6 +79,8 @@ class Index:
     _keywords_revision: int = field(default=-1, init=False)
     _sections: Sections | None = field(default=None, init=False)
     _items: dict[str, tuple[Paragraph, Document]] = field(default_factory=dict, init=False)
+    _by_document: dict[str, list[Paragraph]] = field(default_factory=dict, init=False)
+    """Each document's paragraphs in order, built with `_items`."""
     _refresh_lock: threading.Lock = field(default_factory=threading.Lock, init=False, repr=False)
     _documents: dict[str, Document] = field(default_factory=dict, init=False)
 
@@ -198,8 +201,7 @@ class Index:
             doc = resolve_document(ref, docs)
         except LookupError as exc:
             raise IndexError_(str(exc)) from exc
-        paragraphs = sorted((p for p, d in self._all().values() if d.id == doc.id), key=lambda p: p.ordinal)
-        return Document(**{**doc.__dict__, "paragraphs": tuple(paragraphs)})
+        return Document(**{**doc.__dict__, "paragraphs": tuple(self._paragraphs_of(doc.id))})
 
     def paragraph(self, pid: str) -> tuple[Paragraph, Document]:
         item = self._all().get(pid)
@@ -210,8 +212,13 @@ class Index:
     def neighbours(self, paragraph: Paragraph, around: int = 1) -> list[Paragraph]:
         """The paragraphs just before and after one in its document (itself included)."""
         lo, hi = paragraph.ordinal - around, paragraph.ordinal + around
-        same = [p for p, d in self._all().values() if d.id == paragraph.doc_id and lo <= p.ordinal <= hi]
-        return sorted(same, key=lambda p: p.ordinal)
+        paragraphs = self._paragraphs_of(paragraph.doc_id)
+        start = bisect.bisect_left(paragraphs, lo, key=lambda p: p.ordinal)
+        return list(itertools.takewhile(lambda p: p.ordinal <= hi, itertools.islice(paragraphs, start, None)))
+
+    def _paragraphs_of(self, doc_id: str) -> list[Paragraph]:
+        self._refresh()
+        return self._by_document.get(doc_id, [])
 
     def _all(self) -> dict[str, tuple[Paragraph, Document]]:
         """Every paragraph, cached until the store's revision changes (another instance may write)."""
@@ -232,7 +239,7 @@ class Index:
 
     def _refresh_now(self) -> None:
         if not self._indexed():
-            self._items, self._documents = {}, {}  # nothing indexed yet: no need to load the model
+            self._items, self._documents, self._by_document = {}, {}, {}  # nothing indexed: no model needed
             return
         revision = self.store.revision()
         if revision == self._keywords_revision and self._keywords is not None:
@@ -242,6 +249,9 @@ class Index:
         items = self.store.all()
         self._items = {p.id: (p, d) for p, d in items}
         self._documents = {d.id: d for _, d in items}
+        self._by_document = {}
+        for p, d in items:  # the store gives them in document order
+            self._by_document.setdefault(d.id, []).append(p)
         folder = self.config.data_dir / "keywords"
         stamp = folder / "revision"
         version = f"{revision}:{len(items)}:{_KEYWORD_TEXT}"

@@ -52,7 +52,8 @@ _CONTEXT_WEIGHT = 0.4
 """Weight of the terms a follow-up carries over from the previous question, against the user's own."""
 _WORDS = re.compile(r"[^\W\d_]{2,}(?:\s+\S+){2}")
 _NUMBER_MARK = re.compile(r"^\s*(?:\((\d{1,2})\)|(\d{1,2})\s?([.\-–)]))\s*(?!\d)")
-_NOTES = ("body", "list_item")
+_PROSE = ("body", "list_item")
+"""Paragraph kinds that are running text (not headings, letterheads, signatures or footnotes)."""
 _CARRY_ON = 40
 """Paragraphs after a numbered list searched for its next items."""
 _ENDS_SENTENCE = re.compile(r"[.!?…:;)\"”]\s*$")
@@ -185,7 +186,7 @@ class Composer:
         for hit in self.hits:
             out.append((hit.paragraph, self._around(hit), hit.document))
             after = self._beside(hit.paragraph, 1)
-            if after and after.id not in found and len(after.text) < SHORT and after.kind in _NOTES:
+            if after and after.id not in found and len(after.text) < SHORT and after.kind in _PROSE:
                 found.add(after.id)
                 out.append((after, f"{self._label(hit)}\n{lead(after, hit.paragraph)}", hit.document))
         return out
@@ -226,7 +227,7 @@ class Composer:
         if p.continues_in:
             return self.index.paragraph(p.continues_in)[0]
         after = self._beside(p, 1)
-        return after if after is not None and after.kind in ("body", "list_item") else None
+        return after if after is not None and after.kind in _PROSE else None
 
     def _beside(self, p: Paragraph, step: int) -> Paragraph | None:
         """The paragraph just before (step -1) or after (step 1) one in its document, if any."""
@@ -306,7 +307,7 @@ class Composer:
         following = [q for q in self.index.document(p.doc_id).paragraphs if q.ordinal > p.ordinal]
         items: list[Paragraph] = []
         for q in following:
-            if q.kind not in ("body", "list_item", "heading") or q.section[: len(p.section)] != p.section:
+            if q.kind not in (*_PROSE, "heading") or q.section[: len(p.section)] != p.section:
                 break
             items.append(q)
             if len(items) == MAX_LIST_ITEMS:
@@ -338,7 +339,7 @@ class Composer:
             members = [
                 p
                 for p in inner
-                if p.kind in ("body", "list_item", "heading")
+                if p.kind in (*_PROSE, "heading")
                 and not (p.kind == "heading" and p.section == section)
                 and not SALUTATION.match(p.text)  # "Thưa các đồng chí!" in a speech is no item
                 and (p.ordinal > heading or p.id in hit_ids)
@@ -356,7 +357,7 @@ class Composer:
         # A retrieved paragraph that lists inline (three or more sentences or ";" clauses) is a unit of
         # its own, weighed like a section of four: a speech states its points in one paragraph.
         for rank, h in enumerate(hits):
-            if h.paragraph.kind in ("body", "list_item") and len(sentences(h.paragraph.text)) >= 3:
+            if h.paragraph.kind in _PROSE and len(sentences(h.paragraph.text)) >= 3:
                 scored.append((1.0 / (rank + 1) / math.log2(2 + 4), [h.paragraph], [h.paragraph.ordinal]))
         if not scored:
             return None

@@ -51,6 +51,7 @@ _BODY = re.compile(
 _PLACE = re.compile(rf"\b(?:tại|ở)\s+[{_UPPER}]")
 _TIME = re.compile(r"\d{1,2}/\d{1,2}/\d{4}|\bngày \d|\btháng \d|\bnăm \d{4}|\bquý [IV1-4]", re.IGNORECASE)
 
+# How a person is addressed in chat: a form of address before a capitalised name ("chị Hồng").
 _ADDRESS = re.compile(rf"\b(?:[Cc]hị|[Aa]nh|[Cc]ô|[Cc]hú|[Bb]ác|[Ôô]ng|[Bb]à)\s+(?=[{_UPPER}])")
 # Question words and conversational glue: they say what is asked, not what it is about.
 _GLUE = """bao nhiêu mấy gì nào ai đâu sao thế vậy không chưa hỏi cho biết nêu là được có còn thì nhỉ ạ

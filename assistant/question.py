@@ -44,7 +44,7 @@ _CODE_ASKED = re.compile(
     r"\s+(nao|so may|so bao nhieu|gi)\b|\b(so hieu|ky hieu|so may)\b"
 )
 # Where something took place: answered by a place ("tại Trung tâm Hội nghị tỉnh").
-_PLACE_ASKED = re.compile(r"\b(o dau|tai dau|dia diem nao|dia diem gi|noi nao|dia diem)\b")
+_PLACE_ASKED = re.compile(r"\b(o dau|tai dau|noi nao|dia diem)\b")
 # Money is asked for by these words; the answer must then be a sum of money.
 _MONEY_ASKED = re.compile(r"\b(tien|kinh phi|ngan sach|chi phi|muc thuong|so tien)\b")
 # Who leads, prepares or answers for a task is a body as often as a person ("Ban Tuyên giáo chủ trì").

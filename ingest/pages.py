@@ -1,10 +1,12 @@
 """Put pages printed out of order back in reading order.
 
 Booklets are often printed, or scanned, with pages swapped in pairs: the text of a page then runs on
-at the start of the page printed before it. Each page seam (the end of one page and the start of
-another) is scored by how well the text reads across it; two adjacent pages of a document are swapped
-only when the swapped order reads clearly better than file order. Pages are those the extractor marks
-(`Block.page_start`); blocks keep their own lines, only their order changes.
+at the start of the page printed before it. A booklet printed two pages to a sheet (2-up) may also be
+extracted a sheet at a time with its two halves the wrong way round: the second half's text then runs
+on at the start of the first. Each seam (the end of one piece of text and the start of another) is
+scored by how well the text reads across it; two adjacent pages of a document are swapped, or a page's
+halves turned, only when that order reads clearly better than file order. Pages are those the
+extractor marks (`Block.page_start`); blocks keep their own lines, only their order changes.
 """
 
 from __future__ import annotations
@@ -18,10 +20,11 @@ from ingest.repair import Block
 from ingest.text import END_OF_DOCUMENT, ends_sentence, is_marker_start, starts_lower
 
 MARGIN = 2.0
-"""How much better (in seam points) a document must read for each pair of pages swapped."""
+"""How much better (in seam points) a document must read for each pair of pages swapped or page turned."""
 BOOKLET_MARGIN = 0.5
-"""The same, for a pair in step with two or more swaps already made in the document: a booklet printed
-out of order is swapped pair after pair, so there a pair only needs the text to lean towards the swap."""
+"""The same, for a pair in step with two or more swaps already made in the document (or any page, after
+two turns): a booklet printed out of order is wrong pair after pair, or sheet after sheet, so there a
+move only needs the text to lean towards it."""
 
 _TEXT = ("body", "list_item", "heading")
 _WORD = re.compile(r"\w+")
@@ -39,6 +42,7 @@ _NUMBERING = (
 )
 
 Numbering = tuple[str, tuple[int, ...]]
+Piece = tuple[int, ...]
 
 
 def reading_order(blocks: Sequence[Block], owner: Sequence[int]) -> list[int]:
@@ -54,7 +58,7 @@ def reading_order(blocks: Sequence[Block], owner: Sequence[int]) -> list[int]:
             if not pages or blocks[i].page_start:
                 pages.append([])
             pages[-1].append(i)
-        order.extend(i for k in seams.best_order(pages) for i in pages[k])
+        order.extend(i for piece in seams.best_order(pages) for i in piece)
     return order
 
 
@@ -84,47 +88,78 @@ class _Seams:
             for k, word in enumerate(words):
                 self.at.setdefault(word, []).append((f, k))
 
-    def best_order(self, pages: list[list[int]]) -> list[int]:
-        """Page numbers in reading order: file order, with the adjacent swaps that pay for themselves."""
-        order = self._swapped(pages, [MARGIN] * len(pages))
-        firsts = [order[k + 1] for k in range(len(order) - 1) if order[k] > order[k + 1]]
-        if len(firsts) >= 2 and len({k % 2 for k in firsts}) == 1:
-            step = firsts[0] % 2
-            order = self._swapped(
-                pages, [BOOKLET_MARGIN if k % 2 == step else MARGIN for k in range(len(pages))]
-            )
-        return order
+    def best_order(self, pages: list[list[int]]) -> list[Piece]:
+        """The pages' blocks in reading order, in pieces: file order, with the adjacent page swaps and
+        the page turns (second half read first) that pay for themselves."""
+        read = self._read(pages, [MARGIN] * len(pages), MARGIN)
+        ks = [k for k, _ in read]
+        firsts = [ks[j + 1] for j in range(len(ks) - 1) if ks[j] > ks[j + 1]]
+        in_step = len(firsts) >= 2 and len({k % 2 for k in firsts}) == 1
+        turned = len(read) - len(pages) >= 2
+        if in_step or turned:
+            step = firsts[0] % 2 if in_step else -1
+            margins = [BOOKLET_MARGIN if k % 2 == step else MARGIN for k in range(len(pages))]
+            read = self._read(pages, margins, BOOKLET_MARGIN if turned else MARGIN)
+        return [piece for _, piece in read]
 
-    def _swapped(self, pages: list[list[int]], margins: list[float]) -> list[int]:
-        """The best order by dynamic programming: swapping pages k and k+1 costs margins[k] points.
+    def _read(self, pages: list[list[int]], margins: list[float], turn: float) -> list[tuple[int, Piece]]:
+        """The best reading by dynamic programming: swapping pages k and k+1 costs margins[k] points,
+        turning a page costs `turn`. Each piece read comes with the number of its page.
 
-        A state is (pages placed, the last one placed), since a swap leaves the earlier page last.
+        A state is (pages placed, the last piece placed), since a swap leaves the earlier page last and
+        a turn the page's first half.
         """
         n = len(pages)
-        if n < 3:
-            return list(range(n))
-        scores: dict[tuple[int, int], float] = {}
+        whole = [tuple(p) for p in pages]
+        if n < 2:
+            return list(enumerate(whole))
+        scores: dict[tuple[Piece, Piece], float] = {}
 
-        def seam(a: int, b: int) -> float:
+        def seam(a: Piece, b: Piece) -> float:
             if (a, b) not in scores:
-                scores[a, b] = self.score(pages[a], pages[b])
+                scores[a, b] = self.score(a, b)
             return scores[a, b]
 
         movable = [k > 0 and not self._fixed(p) for k, p in enumerate(pages)]
-        # Each state keeps its best (score, -swaps, order): on a tie, the order with fewer swaps.
-        best: dict[tuple[int, int], tuple[float, int, list[int]]] = {(1, 0): (0.0, 0, [0])}
+        halves = [self._halves(p) if movable[k] else None for k, p in enumerate(pages)]
+        # Each state keeps its best (score, -moves, reading): on a tie, the reading with fewer moves.
+        start: tuple[float, int, list[tuple[int, Piece]]] = (0.0, 0, [(0, whole[0])])
+        best = {(1, whole[0]): start}
         for k in range(1, n):
-            for (placed, last), (score, fewer, order) in list(best.items()):
+            for (placed, last), (score, fewer, read) in list(best.items()):
                 if placed != k:
                     continue
-                options = [((k + 1, k), (score + seam(last, k), fewer, [*order, k]))]
+                options = [((k + 1, whole[k]), (score + seam(last, whole[k]), fewer, [*read, (k, whole[k])]))]
+                if (cut := halves[k]) is not None:
+                    second, first = cut
+                    turned = score + seam(last, second) + seam(second, first) - seam(first, second) - turn
+                    options.append(((k + 1, first), (turned, fewer - 1, [*read, (k, second), (k, first)])))
                 if k + 1 < n and movable[k] and movable[k + 1]:
-                    swapped = score + seam(last, k + 1) + seam(k + 1, k) - margins[k]
-                    options.append(((k + 2, k), (swapped, fewer - 1, [*order, k + 1, k])))
+                    swapped = score + seam(last, whole[k + 1]) + seam(whole[k + 1], whole[k]) - margins[k]
+                    pair = [(k + 1, whole[k + 1]), (k, whole[k])]
+                    options.append(((k + 2, whole[k]), (swapped, fewer - 1, [*read, *pair])))
                 for key, value in options:
                     if key not in best or value[:2] > best[key][:2]:
                         best[key] = value
         return max((v for (placed, _), v in best.items() if placed == n), key=lambda v: v[:2])[2]
+
+    def _halves(self, page: list[int]) -> tuple[Piece, Piece] | None:
+        """A page's (second, first) half, if it may hold two printed pages: cut where the text does not
+        flow, nearest the middle (two printed pages are about as long as each other)."""
+        sizes = [len(self.blocks[i].text) for i in page]
+        total = sum(sizes)
+        done = list(itertools.accumulate(sizes))
+        text = [j for j, i in enumerate(page) if self.blocks[i].kind in _TEXT]
+        cuts = [
+            jb
+            for ja, jb in itertools.pairwise(text)
+            if _breaks(self.blocks[page[ja]], self.blocks[page[jb]])
+            and 1 / 3 <= done[jb - 1] / total <= 2 / 3
+        ]
+        if not cuts:
+            return None
+        jb = min(cuts, key=lambda j: abs(done[j - 1] / total - 0.5))
+        return tuple(page[jb:]), tuple(page[:jb])
 
     def _fixed(self, page: list[int]) -> bool:
         """A page with a letterhead, a signature or a document's end never moves."""
@@ -133,7 +168,7 @@ class _Seams:
             for i in page
         )
 
-    def score(self, before: list[int], after: list[int]) -> float:
+    def score(self, before: Sequence[int], after: Sequence[int]) -> float:
         """How well page `after` continues page `before`: positive when the text reads on, negative when
         it cannot."""
         tails = [self.blocks[i] for i in before if self.blocks[i].kind in _TEXT]
@@ -150,7 +185,8 @@ class _Seams:
         score = 0.0
         if (flow == "open" and not lower) or (flow == "closed" and lower):
             score -= 1  # a sentence broken off and not picked up, or a page opening mid-sentence
-        if lower and flow != "closed":
+        # An open sentence may go on with a capital too (`Ban Bí thư Trung ương` | `Đảng về ...`).
+        if (lower and flow != "closed") or (flow == "open" and not is_marker_start(head.text)):
             score += self._words(_words(tail.text), _words(head.text))
         return score + _numbering(tails, heads)
 
@@ -224,3 +260,17 @@ def _number(text: str) -> Numbering | None:
 
 def _words(text: str) -> list[str]:
     return [w.lower() for w in _WORD.findall(text)]
+
+
+def _breaks(a: Block, b: Block) -> bool:
+    """Whether the text does not flow from block a to block b: a sentence broken off (by a blank line, or
+    not picked up), a paragraph opening mid-sentence after a finished one, or a heading after running
+    text (a part heading, `Phần thứ hai`, after anything)."""
+    lower = starts_lower(b.text) and not is_marker_start(b.text)
+    titled = a.kind == "heading" or is_marker_start(a.text)
+    if not titled and (a.fragment != b.fragment or not (lower or ends_sentence(a.text))):
+        return True
+    if lower:
+        return ends_sentence(a.text) and a.text.rstrip()[-1:] not in ":;"
+    part = bool(re.match(r"Phần thứ \w+$", b.text))
+    return (b.kind == "heading" or is_marker_start(b.text)) and (not titled or part)

@@ -65,7 +65,11 @@ def _kinds(blocks: list[Block]) -> list[str]:
     for i, j in itertools.pairwise(text):
         cut = not ends_sentence(blocks[i].text)
         number = re.match(r"^(\d{1,2})\.\s", blocks[i].text)
-        if kinds[i] == "heading" and blocks[j].starts_mid and cut:
+        if (
+            kinds[i] == "heading"
+            and cut
+            and (blocks[j].starts_mid or _sibling(blocks[i].text, blocks[j].text))
+        ):
             kinds[i] = "list_item" if is_marker_start(blocks[i].text) else "body"
         elif kinds[i] == "list_item" and cut and number and blocks[j].text.startswith(f"{number[1]}.1."):
             kinds[i] = "heading"
@@ -74,6 +78,16 @@ def _kinds(blocks: list[Block]) -> list[str]:
         if kinds[i] == "list_item" and _point(b.text) in headed and not ends_sentence(b.text):
             kinds[i] = "heading"
     return kinds
+
+
+_NUMBERED = re.compile(r"^(\d{1,2})\s?([.\-–])\s")
+
+
+def _sibling(text: str, following: str) -> bool:
+    """Whether `following` is the next item of the same list (`5- ...` then `6- ...`): then `text` is no
+    heading, whatever its length (a heading is followed by its own content, not by its sibling)."""
+    m = _NUMBERED.match(text)
+    return m is not None and re.match(rf"{int(m[1]) + 1}\s?{re.escape(m[2])}\s", following) is not None
 
 
 _ROMAN = re.compile(r"^[IVXL]{1,5}\s*[.\-–]")

@@ -168,9 +168,10 @@ def test_sections_and_kinds(documents: list[Document], paragraphs: list[Paragrap
     assert limits.section[1:] == ("II. HẠN CHẾ VÀ NGUYÊN NHÂN", "1. Hạn chế")
     displaced = _find(paragraphs, "1.3. Công tác kiểm tra, giám sát ở một số tổ chức")  # a page out of order
     assert displaced.section == limits.section
-    # A displaced fragment that continues 1.1's broken last sentence belongs to 1.1's section too.
-    continued = next(p for p in paragraphs if p.id == limits.continues_in)
+    # The half-page that continues 1.1's broken last sentence now comes next, in 1.1's section.
+    continued = paragraphs[paragraphs.index(limits) + 1]
     assert continued.text.startswith("khai một số nghị quyết") and continued.section == limits.section
+    assert limits.continues_in is None
     target = _find(paragraphs, "4. Kết nạp được 150 đảng viên mới.")
     assert target.kind == "list_item" and target.section
     assert {p.kind for p in paragraphs} >= {"body", "heading", "list_item", "footnote", "signature"}
@@ -230,6 +231,102 @@ def test_pages_in_order_are_left_alone() -> None:
     ]
     paragraphs, _ = _printed([0, 2, 1, 3], clean)
     assert [p.lines for p in paragraphs] == sorted(p.lines for p in paragraphs)
+
+
+# A booklet printed two pages to a sheet (2-up): its printed pages, in reading order.
+SHEET_PAGES = [
+    [
+        "1. Công tác xây dựng Đảng",
+        "",
+        "Các cấp ủy đã tập trung lãnh đạo, nâng cao năng lực lãnh đạo và sức",
+        "chiến đấu của các cấp ủy, tổ",
+    ],
+    [
+        "chức đảng trong toàn Đảng bộ. Các cấp ủy thường xuyên đổi mới nội",
+        "dung sinh hoạt chi bộ theo chuyên đề.",
+        "",
+        "Chất lượng sinh hoạt chi bộ được nâng lên, góp phần nâng cao",
+        "chất lượng đảng",
+    ],
+    [
+        "viên và đội ngũ cán bộ làm công tác đảng. Công tác kiểm tra, giám sát",
+        "được các cấp ủy, tổ chức đảng thực hiện theo đúng kế hoạch.",
+        "",
+        "2. Công tác dân vận",
+        "",
+        "Các cấp ủy, tổ chức đảng quan tâm lãnh đạo, nâng cao hiệu quả",
+        "công tác dân",
+    ],
+    [
+        "vận trong các cơ quan, đơn vị. Đoàn viên, hội viên tích cực tham gia",
+        "các phong trào thi đua yêu nước; các tổ chức đảng phát huy vai trò",
+        "hạt nhân chính trị và động viên đảng",
+    ],
+    [
+        "viên gương mẫu thực hiện nhiệm vụ. Công tác tuyên truyền được các tổ",
+        "chức đảng thực hiện thường xuyên, bằng nhiều hình thức phong phú.",
+        "",
+        "Các cấp ủy đã quan tâm kiện toàn tổ chức đảng ở cơ sở, bảo đảm",
+        "hoạt động có nền nếp.",
+    ],
+    ["Đại hội kêu gọi toàn Đảng bộ thực hiện thắng lợi Nghị quyết./."],
+]
+
+
+def _sheets(sheets: list[list[int]]) -> tuple[list[Paragraph], list[str]]:
+    """The paragraphs of the booklet extracted a sheet at a time, each sheet's halves in the given order."""
+    lines: list[str] = []
+    for sheet in sheets:
+        for n, k in enumerate(sheet):
+            if n:
+                lines.append("")
+            lines.append(("" if n else " ") + SHEET_PAGES[k][0])
+            lines.extend(SHEET_PAGES[k][1:])
+    docs, _ = build(Source("booklet.txt", tuple(lines)))
+    assert len(docs) == 1
+    return list(docs[0].paragraphs), lines
+
+
+def test_half_pages_extracted_second_half_first_are_read_in_order() -> None:
+    paragraphs, lines = _sheets([[0], [2, 1], [4, 3], [5]])
+    assert [p.text for p in paragraphs] == [p.text for p in _sheets([[0], [1, 2], [3, 4], [5]])[0]]
+    for p in paragraphs:  # each paragraph keeps the lines it was printed on
+        assert p.text in " ".join(x.strip() for x in lines[p.lines[0] - 1 : p.lines[1]])
+    broken = _find(paragraphs, "nâng cao năng lực lãnh đạo và sức")
+    continued = paragraphs[broken.ordinal]
+    assert continued.text.startswith("chức đảng trong toàn Đảng bộ") and continued.lines == (13, 14)
+    # Printed after the heading `2.` on its sheet, it is read before it again, in section 1.
+    assert continued.section == ("1. Công tác xây dựng Đảng",)
+    assert _find(paragraphs, "vận trong các cơ quan").section == ("2. Công tác dân vận",)
+
+
+def test_half_pages_in_order_are_left_alone() -> None:
+    paragraphs, _ = _sheets([[0], [1, 2], [3, 4], [5]])
+    assert [p.lines for p in paragraphs] == sorted(p.lines for p in paragraphs)
+
+
+def test_report_half_pages_are_read_in_order(documents: list[Document]) -> None:
+    report = list(next(d for d in documents if d.number == "303-BC/ĐU").paragraphs)
+
+    def after(needle: str) -> Paragraph:
+        return report[_find(report, needle).ordinal]
+
+    # Each sheet of the political report was extracted second half first (303-BC/ĐU, lines 1496-1876).
+    assert after("Ba là, các cấp ủy, tổ chức đảng phải chủ động").text.startswith("chi bộ. Thường xuyên")
+    assert after("các đoàn thể CCQ tỉnh").text.startswith("và một số cấp ủy viên, cán bộ")
+    assert after("thực hiện cải cách hành chính trong nội").text.startswith("bộ tổ chức đảng")
+    assert after("Sáu là, phải mở rộng dân chủ").text == "Phần thứ hai"
+    assert after("Tiếp tục đẩy mạnh xây dựng và chỉnh đốn Đảng").text.startswith("trong Đảng bộ, phát huy")
+    target = _find(report, "4- Kết nạp được 150 đảng viên mới.")
+    assert target.section[0].startswith("Phần thứ hai: PHƯƠNG HƯỚNG") and target.lines == (1841, 1841)
+    assert target.section[-1] == "II. CÁC CHỈ TIÊU CHỦ YẾU"
+    # `5- ...` cut off by the sheet's fold is followed by `6- ...`: an item of the list, no heading.
+    assert _find(report, "5- Có 20% tổ chức cơ sở đảng").kind == "list_item"
+    assert _find(report, "6- Tỷ lệ đảng viên dự").section == target.section
+    # The report on Chỉ thị 05 (292-BC/ĐU) was printed the same way.
+    chi_thi = list(next(d for d in documents if d.number == "292-BC/ĐU").paragraphs)
+    cited = next(p for p in chi_thi if p.text.endswith("07/6/2012 của Ban Bí thư Trung ương"))
+    assert chi_thi[cited.ordinal].text.startswith("Đảng về trách nhiệm nêu gương")
 
 
 def test_resolution_pages_are_read_in_order(documents: list[Document]) -> None:

@@ -129,8 +129,8 @@ def check(sentence: str, passages: Sequence[Passage], vocabulary: Vocabulary) ->
     claim = _tidy(_MARKER.sub("", sentence))
     if not claim or NOT_FOUND.rstrip(".") in claim or len(claim) < 8 or _NOT_A_CLAIM.search(claim):
         return None
-    if is_caps(claim):
-        return None  # a heading or running head copied from a passage
+    if is_caps(claim) or _looping(claim):
+        return None  # a heading or running head copied from a passage; a model caught in a loop
     by_n = {p.n: p for p in passages}
     first = [by_n[n] for n in sorted(cited) if n in by_n]
     for group in (first, [p for p in passages if p.n not in cited]):
@@ -145,12 +145,19 @@ def check(sentence: str, passages: Sequence[Passage], vocabulary: Vocabulary) ->
     return None
 
 
-# Questions echoed back, and passage labels copied as sentences, say nothing.
-_NOT_A_CLAIM = re.compile(r"\?\s*$|^\(.*\)\.?$")
+# Questions echoed back, passage labels copied as sentences, and sentences whose answer the model left
+# out ("... có số hiệu là và đề ngày là.") say nothing.
+_NOT_A_CLAIM = re.compile(r"\?\s*$|^\(.*\)\.?$|\s(là|của|gồm)\s*[.:]?\s*$", re.IGNORECASE)
 # Talk about the passages themselves ("Trong các đoạn trích, ...") is not part of the answer.
 _META = re.compile(
     r"^(?:trong|theo|dựa vào|dựa trên)\s+(?:các\s+)?đoạn trích(?:\s+(?:số\s+)?\[?\d+\]?)?\s*[,:]*\s*", re.I
 )
+
+
+def _looping(claim: str) -> bool:
+    """Whether a sentence is one phrase said over and over ("1 lần trong, 1 lần trong, 1 lần trong")."""
+    pieces = [p.strip().lower() for p in re.split(r"[,;.]", claim) if p.strip()]
+    return len(pieces) >= 3 and len(set(pieces)) * 2 <= len(pieces)
 
 
 def _tidy(text: str) -> str:

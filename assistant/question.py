@@ -49,8 +49,9 @@ _PLACE_ASKED = re.compile(r"\b(o dau|tai dau|noi nao|dia diem)\b")
 _MONEY_ASKED = re.compile(r"\b(tien|kinh phi|ngan sach|chi phi|muc thuong|so tien)\b")
 # Who leads, prepares or answers for a task is a body as often as a person ("Ban Tuyên giáo chủ trì").
 _BODY_ASKED = re.compile(
-    r"\b(ai|ban nao|co quan nao|don vi nao|to chuc nao)\s+(chu tri|phu trach|lo|phat dong|chiu trach nhiem"
-    r"|thuc hien|ban hanh|chuan bi|tham muu|theo doi)\b|\bdo (ai|ban nao|co quan nao|don vi nao)\b"
+    r"\b(ai|ai la nguoi|ban nao|co quan nao|don vi nao|to chuc nao)\s+"
+    r"(chu tri|phu trach|lo|phat dong|chiu trach nhiem|thuc hien|ban hanh|chuan bi|tham muu|theo doi)\b"
+    r"|\bdo (ai|ban nao|co quan nao|don vi nao)\b"
 )
 # "Có ai ... không?" asks whether anyone did, usually answered with a number, not a name.
 _ANYONE = re.compile(r"\bco ai\b.*\bkhong\b")

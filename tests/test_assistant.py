@@ -89,6 +89,10 @@ def test_plenum_numbers_years_and_codes_are_not_quantities() -> None:
     assert not satisfies(asked, "Báo cáo kết quả thực hiện Nghị quyết Trung ương 4 (khóa XII), năm 2020")
     assert not satisfies(asked, "Số 297 - BC/ĐU Bắc Giang, ngày 10 tháng 8 năm 2020")
     assert satisfies(asked, "đã tổ chức được 81 hội nghị quán triệt Nghị quyết Trung ương 4")
+    # A number in words counts only right before the unit asked for.
+    days = intent("Đại hội làm việc trong mấy ngày?")
+    assert satisfies(days, "Sau một ngày làm việc tích cực, Đại hội đã hoàn thành chương trình")
+    assert not satisfies(days, "Một số đại biểu phát biểu trong ngày làm việc")
 
 
 def test_a_follow_up_keeps_the_users_words_and_carries_the_previous_question() -> None:
@@ -149,6 +153,11 @@ def test_a_claim_stands_only_on_a_passage_holding_its_numbers_and_terms() -> Non
     assert check("Đại hội đã bầu 25 đồng chí vào Ban Chấp hành [1].", passages, vocabulary) is None
     assert check("Tỉnh có 12 bệnh viện tuyến tỉnh [1].", passages, vocabulary) is None
     assert check(f"{NOT_FOUND} [1]", passages, vocabulary) is None
+    # A small model caught in a loop repeats a phrase that the passage happens to hold.
+    looped = Passage(1, "văn bản", (("p", "Mỗi quý sinh hoạt 1 lần trong chi bộ."),))
+    assert check("1 lần trong, 1 lần trong, 1 lần trong, 1 lần trong. [1]", [looped], vocabulary) is None
+    # A sentence whose answer the model left out says nothing.
+    assert check("Đại hội đã bầu vào Ban Chấp hành số đồng chí là. [1]", passages, vocabulary) is None
 
 
 # -- answers over the bundled corpus ----------------------------------------------------------------
@@ -256,6 +265,83 @@ def test_a_generated_answer_standing_elsewhere_gets_the_best_sentence_quoted(bot
     added = list(composer.complete())
     assert added and added[0].startswith("Nguyên văn: «") and best.span.text.strip() in added[0]
     assert best.paragraph in {pid for c in composer.claims for pid, _ in c.backing}
+
+
+@pytest.mark.integration
+def test_a_question_naming_its_document_is_answered_from_that_document(bot: Assistant) -> None:
+    # The Chỉ thị 05 report says more about "học tập và làm theo Bác" than the short emulation
+    # programme the question names; the answer must still come from the programme.
+    answer = bot.ask("Chương trình thi đua đòi hỏi gắn việc học tập và làm theo Bác với điều gì?")
+    _checked(answer)
+    assert answer.citations[0].document == "CHƯƠNG TRÌNH THI ĐUA"
+    assert "nêu gương" in answer.answer
+
+
+@pytest.mark.integration
+def test_who_answers_for_a_task_may_be_an_office_holder(bot: Assistant) -> None:
+    answer = bot.ask(
+        "Theo chương trình hành động, ai là người chịu trách nhiệm cao nhất về công tác chính trị, tư tưởng?"
+    )
+    _checked(answer)
+    assert "bí thư cấp ủy là người chịu trách nhiệm cao nhất" in answer.answer.split("[1]")[0]
+
+
+class _Scripted:
+    """A generator that writes what it is given (the seam: the model's words are its choice)."""
+
+    name = "scripted"
+    context_window = 4096
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+
+    def count_tokens(self, text: str) -> int:
+        return len(text) // 3 + 1
+
+    def stream(self, messages: object, max_tokens: int = 512, **_: object) -> Iterator[str]:
+        yield from self.text.split(" ")[:1]
+        for word in self.text.split(" ")[1:]:
+            yield " " + word
+
+
+@pytest.mark.integration
+def test_a_generated_sentence_backed_only_by_a_passage_answering_something_else_is_dropped(
+    bot: Assistant,
+) -> None:
+    from assistant.compose import Composer
+
+    question = "Tổ cộng tác viên của Ban Chỉ đạo 35 Đảng ủy có bao nhiêu người?"
+    composer = Composer(bot.index, question, question, intent(question))
+    best = composer.scored[0]
+    n_best = next(p.n for p in composer.passages if p.paragraph == best.paragraph)
+    # Another passage of the prompt, about something else: its sentence is backed, but answers nothing.
+    other = next(p for p in composer.passages[:6] if p.paragraph not in composer._answering)
+    aside = max(sentences(other.text), key=lambda s: len(numbers_of(s.text))).text.strip()
+    said = f"{best.span.text.strip()} [{n_best}] {aside} [{other.n}]"
+    answer = Assistant(bot.settings, index=bot.index, generator=_Scripted(said)).ask(
+        question, mode="generative"
+    )
+    _checked(answer)
+    assert answer.mode == "generative" and "120" in answer.answer
+    assert aside not in answer.answer and other.paragraph not in {c.id for c in answer.citations}
+
+
+@pytest.mark.integration
+def test_a_generated_answer_giving_no_number_asked_for_gets_the_best_sentence_quoted(bot: Assistant) -> None:
+    from assistant.compose import Composer
+    from assistant.generative import Claim
+
+    question = "Sau mấy ngày làm việc thì Đại hội hoàn thành chương trình đề ra?"
+    composer = Composer(bot.index, question, question, intent(question))
+    best = next(s for s in composer.scored if s.fits)
+    assert "một ngày" in best.span.text  # a number in words, right before the unit asked for
+    # What the model said (the generator is the seam): the best sentence's paragraph and figures, but
+    # not how many days.
+    said = "Đại hội lần thứ 18, nhiệm kỳ 2020-2025 đã hoàn thành chương trình đề ra."
+    assert numbers_of(best.span.text) <= numbers_of(said)
+    composer.claims = [Claim(said, ((best.paragraph, best.span),))]
+    added = list(composer.complete())
+    assert added and "một ngày" in added[0] and added[0].startswith("Nguyên văn: «")
 
 
 @pytest.mark.integration

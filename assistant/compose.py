@@ -40,9 +40,9 @@ RELATED = 3
 MIN_CONTEXT = 0.50
 """Least share of the question's weighted terms the sentence an answer starts from (with its paragraph,
 section and document) must hold for the question to count as answered by the documents: below it, the
-assistant refuses. Calibrated on the project's question set (`scripts/bench_answers.py --refusal-curve`):
-0.50 refuses 0.80 of unanswerable questions and 0.059 of answerable ones; 0.45 gives 0.55 / 0.050, 0.55
-0.80 / 0.092, 0.60 0.85 / 0.168."""
+assistant refuses. Calibrated on the project's question set (`scripts/bench_answers.py --refusal-curve`,
+session 5): 0.50 refuses 0.80 of unanswerable questions and 0.076 of answerable ones; 0.45 gives 0.55 /
+0.059, 0.55 0.80 / 0.101, 0.60 0.85 / 0.193."""
 MAX_LIST_ITEMS = 15
 SECOND_CANDIDATE = 0.85
 """For a question asking for a number, a code or a date: a sentence of the kind asked that scores at least

@@ -195,8 +195,11 @@ class Composer:
     # -- passages ----------------------------------------------------------------------------------
 
     def _label(self, hit: Hit) -> str:
+        """Document (with its number, by which it is often asked for: "văn bản 01-CTr/ĐH") and section."""
+        number = self.index.paragraph(hit.paragraph.id)[1].number
+        document = f"{hit.document[:120]} ({number})" if number else hit.document[:120]
         section = " > ".join(hit.paragraph.section[-2:])
-        return f"{hit.document[:120]}; {section}" if section else hit.document[:120]
+        return f"{document}; {section}" if section else document
 
     def _reading(self) -> list[tuple[Paragraph, str, str]]:
         """The paragraphs whose sentences are scored, with what each is read with and its document: every

@@ -440,6 +440,17 @@ def test_a_list_asked_by_its_sub_sections_heading_is_that_sub_section(bot: Assis
 
 
 @pytest.mark.integration
+def test_a_follow_up_naming_a_document_by_its_number_is_answered_from_it(bot: Assistant) -> None:
+    history = [
+        Turn("user", "Chương trình thi đua 01-CTr/ĐH do ai phát động?"),
+        Turn("assistant", "Đoàn Chủ tịch Đại hội phát động."),
+    ]
+    answer = bot.ask("Ai ký văn bản đó?", history, mode="extractive")
+    _checked(answer)
+    assert "Thân Minh Quế" in answer.answer
+
+
+@pytest.mark.integration
 def test_a_close_second_sentence_giving_other_figures_is_quoted_too(bot: Assistant) -> None:
     # The best sentence gives the province's 15/15 targets; the speaker's figure for this Party
     # committee (07/07) is in the next paragraph, scored just below it.

@@ -12,7 +12,7 @@ from dataclasses import dataclass, replace
 
 from assistant.question import Intent
 from index.keywords import fold, has_diacritics, tokenize
-from ingest.text import is_caps
+from ingest.text import NUMERALS, is_caps
 
 # A sentence ends at . ! ? followed by a capital, a digit, a dash or a bullet; a long one is also cut at
 # its semicolons, which in these documents separate the items of an inline list.
@@ -254,12 +254,9 @@ def counts(intent: Intent, text: str) -> bool:
             after = words[i + 1 : i + 3 + len(unit)]
             if any(after[j : j + len(unit)] == unit for j in range(len(after))):
                 return True
-        elif spoken[i] in _NUMERALS and words[i + 1 : i + 1 + len(unit)] == unit:
+        elif spoken[i] in NUMERALS and words[i + 1 : i + 1 + len(unit)] == unit:
             return True
     return False
-
-
-_NUMERALS = frozenset(["một", "hai", "ba", "bốn", "năm", "sáu", "bảy", "tám", "chín", "mười"])
 
 
 ANSWER_TYPE_WEIGHT = 1.0

@@ -17,7 +17,7 @@ from collections import Counter
 from collections.abc import Sequence
 
 from ingest.repair import Block
-from ingest.text import END_OF_DOCUMENT, ends_sentence, is_marker_start, starts_lower
+from ingest.text import END_OF_DOCUMENT, NUMERALS, ends_sentence, is_marker_start, starts_lower
 
 MARGIN = 2.0
 """How much better (in seam points) a document must read for each pair of pages swapped or page turned."""
@@ -29,7 +29,6 @@ move only needs the text to lean towards it."""
 _TEXT = ("body", "list_item", "heading")
 _WORD = re.compile(r"\w+")
 _ORDINALS = ["nhất", "hai", "ba", "tư", "năm", "sáu", "bảy", "tám", "chín", "mười"]
-_COUNTED = ["một", "hai", "ba", "bốn", "năm", "sáu", "bảy", "tám", "chín", "mười"]
 _ROMAN = ["I", "II", "III", "IV", "V", "VI", "VII", "VIII", "IX", "X"]
 _NUMBERING = (
     ("sub", re.compile(r"^(\d{1,2})\.(\d{1,2})\.?\s")),
@@ -38,7 +37,7 @@ _NUMBERING = (
     ("num", re.compile(r"^(\d{1,2})\.\s")),
     ("roman", re.compile(r"^([IVX]{1,4})\s?[.\-–]\s")),
     ("thu", re.compile(r"^Thứ (" + "|".join(_ORDINALS) + r")\b")),
-    ("la", re.compile(r"^(" + "|".join(w.capitalize() for w in _COUNTED) + r") là\b")),
+    ("la", re.compile(r"^(" + "|".join(w.capitalize() for w in NUMERALS) + r") là\b")),
 )
 
 Numbering = tuple[str, tuple[int, ...]]
@@ -253,7 +252,7 @@ def _number(text: str) -> Numbering | None:
         if style == "roman":
             return (style, (_ROMAN.index(first) + 1,)) if first in _ROMAN else None
         if style in ("thu", "la"):
-            return style, ((_ORDINALS if style == "thu" else _COUNTED).index(first.lower()) + 1,)
+            return style, ((_ORDINALS if style == "thu" else NUMERALS).index(first.lower()) + 1,)
         return style, (int(first),)
     return None
 

@@ -12,6 +12,8 @@ SECTION_MARKER = re.compile(
     r"|[a-zđ]\)\s*|(?:Thứ|THỨ) (?:nhất|hai|ba|tư|năm|sáu|bảy|tám|chín|mười)\b[,:.]?"
     r"|(?:Một|Hai|Ba|Bốn|Năm|Sáu|Bảy|Tám|Chín|Mười) là\b[,:]?)"
 )
+NUMERALS = ("một", "hai", "ba", "bốn", "năm", "sáu", "bảy", "tám", "chín", "mười")
+"""One to ten in words, in order."""
 BULLET = re.compile(r"^[-+•–]\s+\S")
 SALUTATION = re.compile(r"^(?:Kính thưa|Thưa)\b.{0,70}[!,.]\s*$", re.IGNORECASE)
 END_OF_DOCUMENT = re.compile(r"(?:\./\.|(?:Xin )?(?:trân trọng )?c[áả]m ơn[!.]?)\s*$", re.IGNORECASE)

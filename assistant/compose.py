@@ -10,7 +10,7 @@ import re
 import threading
 import time
 from collections.abc import Iterator, Sequence
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NamedTuple
 
 from assistant import evidence
 from assistant.evidence import Scored, Span, Terms, Vocabulary, coverage, keys_of, sentences, terms_of
@@ -64,9 +64,19 @@ _PROSE = ("body", "list_item")
 """Paragraph kinds that are running text (not headings, letterheads, signatures or footnotes)."""
 _CARRY_ON = 40
 """Paragraphs after a numbered list searched for its next items."""
-_Unit = tuple[float, list[Paragraph], list[int], tuple[str, ...] | None]
-"""A candidate list: its weight, its paragraphs, the ordinals of the hits in it, and its section."""
 _ENDS_SENTENCE = re.compile(r"[.!?…:;)\"”]\s*$")
+
+
+class _Unit(NamedTuple):
+    """A candidate list."""
+
+    weight: float
+    members: list[Paragraph]
+    hits: list[int]
+    """The ordinals of the retrieved paragraphs in it."""
+    section: tuple[str, ...] | None
+    """The section it is, or None for a paragraph listing inline."""
+
 
 _vocabularies: dict[tuple[int, int], Vocabulary] = {}
 _vocabulary_lock = threading.Lock()
@@ -381,19 +391,19 @@ class Composer:
                 if len(unit) < 2 and not (unit and len(sentences(unit[0].text)) >= 3):
                     continue
                 weight = sum(1.0 / (rank + 1) for rank, _ in inside) / math.log2(2 + len(unit))
-                scored.append((weight, unit, [h.paragraph.ordinal for _, h in inside], section))
+                scored.append(_Unit(weight, unit, [h.paragraph.ordinal for _, h in inside], section))
         # A retrieved paragraph that lists inline (three or more sentences or ";" clauses) is a unit of
         # its own, weighed like a section of four: a speech states its points in one paragraph.
         for rank, h in enumerate(hits):
             if h.paragraph.kind in _PROSE and len(sentences(h.paragraph.text)) >= 3:
                 scored.append(
-                    (1.0 / (rank + 1) / math.log2(2 + 4), [h.paragraph], [h.paragraph.ordinal], None)
+                    _Unit(1.0 / (rank + 1) / math.log2(2 + 4), [h.paragraph], [h.paragraph.ordinal], None)
                 )
         if not scored:
             return None
-        winner = max(scored, key=lambda x: x[0])
-        _, members, ordinals, _ = winner
-        members, ordinals = self._narrowed(scored, winner) or (members, ordinals)
+        chosen = max(scored, key=lambda u: u.weight)
+        chosen = self._narrowed(scored, chosen) or chosen
+        members, ordinals = chosen.members, chosen.hits
         if len(members) > MAX_LIST_ITEMS:
             members = [m for m in members if m.ordinal >= min(ordinals)]
         members = members + self._numbered_on(members)
@@ -406,29 +416,26 @@ class Composer:
             members = headings
         return _items(members)
 
-    def _narrowed(self, scored: Sequence[_Unit], winner: _Unit) -> tuple[list[Paragraph], list[int]] | None:
+    def _narrowed(self, scored: Sequence[_Unit], chosen: _Unit) -> _Unit | None:
         """The sub-section a question names better than its siblings, when the section chosen holds
         several ("Nguyên nhân của các hạn chế" asks for "2. Nguyên nhân ...", not for the whole "II. Hạn
         chế và nguyên nhân"): its heading must say as much of the question as the section's own does and
         more than any sibling's, and retrieval must have found it."""
-        _, members, _, section = winner
-        if not section or not members:
+        section = chosen.section
+        if not section or not chosen.members:
             return None
 
         def said(heading: str) -> float:
             return coverage(self.terms, keys_of(heading, self.terms.folded))
 
-        paragraphs = self.index.document(members[0].doc_id).paragraphs
-        subs = {
-            p.section[-1] for p in paragraphs if p.section[:-1] == section and len(p.section) > len(section)
-        }
+        paragraphs = self.index.document(chosen.members[0].doc_id).paragraphs
+        subs = {p.section[-1] for p in paragraphs if p.section[:-1] == section}
         if len(subs) < 2:
             return None
         best = max(subs, key=said)
         if said(best) < said(section[-1]) or any(said(h) >= said(best) for h in subs - {best}):
             return None
-        found = next((x for x in scored if x[3] == (*section, best) and x[2]), None)
-        return (found[1], found[2]) if found else None
+        return next((u for u in scored if u.section == (*section, best) and u.hits), None)
 
     def _numbered_on(self, members: list[Paragraph]) -> list[Paragraph]:
         """The items that carry on a numbered list past the page a PDF moved into it: after "3." come

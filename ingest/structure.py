@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import bisect
+import itertools
 import re
 from collections import Counter
 from dataclasses import dataclass, replace
@@ -45,7 +46,7 @@ def build(source: Source) -> tuple[list[Document], list[str]]:
     owner = [bisect.bisect_right([s.line for s in starts], b.first) - 1 for b in blocks]
     links = _continuations(blocks)
     owner = _follow_links(blocks, owner, links)
-    owner = _move_speech_openings(blocks, owner, starts)
+    owner = _move_openings(blocks, owner, starts)
     order = reading_order(blocks, owner)
     documents = [
         _document(source, starts[d], [blocks[i] for i in order if owner[i] == d]) for d in range(len(starts))
@@ -128,12 +129,14 @@ def _follow_links(blocks: list[Block], owner: list[int], links: dict[int, int]) 
     return owner
 
 
-def _move_speech_openings(blocks: list[Block], owner: list[int], starts: list[_Start]) -> list[int]:
-    """Give a displaced speech opening to the next speech.
+def _move_openings(blocks: list[Block], owner: list[int], starts: list[_Start]) -> list[int]:
+    """Give a displaced document opening to the next document.
 
-    A page that opens with salutations followed at once by `Thực hiện ...` (the set opening of a
-    congress speech) in the middle of one speech, while the next document is a speech with no
-    such opening, is that next speech's first page printed out of order.
+    A page in the middle of one document that opens with `Thực hiện ...` (the set opening of a
+    congress speech, after its salutations, or of a programme: "Thực hiện Nghị quyết ..., Ban Chấp
+    hành xây dựng Chương trình hành động ... như sau:"), while the next document does not open so itself,
+    is that next document's first page printed out of order, if the next document is a speech or the
+    opening names it by its title.
     """
     owner = owner[:]
     fragments: dict[int, list[int]] = {}
@@ -143,12 +146,25 @@ def _move_speech_openings(blocks: list[Block], owner: list[int], starts: list[_S
         d = owner[members[0]]
         texts = [blocks[i].text for i in members]
         lead = next((k for k, t in enumerate(texts) if not SALUTATION.match(t)), len(texts))
-        opens = 0 < lead < len(texts) and texts[lead].startswith("Thực hiện")
         first_of_doc = owner.index(d) == members[0]
         nxt = d + 1
-        if not opens or first_of_doc or nxt >= len(starts) or not _is_speech_start(starts[nxt]):
+        opens = lead < len(texts) and texts[lead].startswith("Thực hiện")
+        if not opens or first_of_doc or nxt >= len(starts):
             continue
-        if not any(owner[i] == nxt and blocks[i].text.startswith("Thực hiện") for i in range(len(blocks))):
+        speech = lead > 0 and _is_speech_start(starts[nxt])
+        if not speech and not _names(texts[lead], starts[nxt]):
+            continue
+        own = next(
+            (
+                b.text
+                for i, b in enumerate(blocks)
+                if owner[i] == nxt
+                and b.kind in ("body", "list_item", "heading")
+                and not SALUTATION.match(b.text)
+            ),
+            "",
+        )
+        if not own.startswith("Thực hiện"):
             # The whole page moves: its later fragments up to the next page start.
             i = members[0]
             while i < len(blocks) and owner[i] == d and (i == members[0] or not blocks[i].page_start):
@@ -160,6 +176,16 @@ def _move_speech_openings(blocks: list[Block], owner: list[int], starts: list[_S
 def _is_speech_start(start: _Start) -> bool:
     title = start.meta.title if start.meta and start.meta.title else ""
     return title.startswith(("PHÁT BIỂU", "DIỄN VĂN"))
+
+
+def _names(opening: str, start: _Start) -> bool:
+    """The opening says it makes the document, by the capitalised words of its title ("... xây dựng
+    Chương trình hành động ... như sau:"); a title of one or two such words ("NGHỊ QUYẾT") is too
+    common to tell."""
+    title = start.meta.title if start.meta and start.meta.title else ""
+    words = list(itertools.takewhile(str.isupper, title.split()))
+    made = re.search(r"(?:xây dựng|ban hành)\s+" + re.escape(" ".join(words)), opening, re.IGNORECASE)
+    return len(words) >= 3 and made is not None
 
 
 def _set_continuations(

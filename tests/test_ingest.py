@@ -154,6 +154,11 @@ def test_paragraphs_go_to_their_documents(documents: list[Document], paragraphs:
         "40 đảng bộ, 37 chi bộ cơ sở": 2,
         "Đảng ủy Các cơ quan tỉnh hoạt động theo": 4,
         "4. Kết nạp được 150 đảng viên mới.": 5,
+        # The programme's first page, printed before the last page of report 297: its opening says it
+        # makes the programme ("xây dựng Chương trình hành động ... như sau:").
+        "Ban Chấp hành Đảng bộ Các cơ quan tỉnh xây dựng Chương trình hành động": 5,
+        "Người đứng đầu cấp ủy trong cơ quan, đơn vị, phải trực tiếp": 5,
+        "IV. KIẾN NGHỊ, ĐỀ XUẤT": 4,
         "2- Tiếp tục đổi mới nội dung, phương thức, nâng cao chất": 6,
         "được diễn ra vào ngày 20/8/2020": 7,
         "tôi xin tuyên bố bế mạc": 8,

@@ -287,22 +287,35 @@ class Composer:
         chosen = [best, *self._following(best)]
         covered = keys_of(" ".join(s.span.text for s in chosen), self.terms.folded)
         given = evidence.numbers_of(" ".join(s.span.text for s in chosen))
+        answer_figures = evidence.numbers_of(best.span.text)
         for s in self.scored[:10]:
             if len(chosen) >= 3 or s.score < 0.8 * best.score:
                 break
             if s in chosen:
                 continue
             gain = coverage(self.terms, covered | keys_of(s.span.text, self.terms.folded))
+            # A sentence of the same document that covers more of the question's terms completes the answer;
+            # from another document, it is about something else that shares words with the question.
+            completes = gain - coverage(self.terms, covered) >= 0.1 and self._doc(s) == self._doc(best)
             # A question asking for a number, a code or a date: a close second sentence of the kind asked
-            # that gives other figures is another candidate answer, shown rather than guessed away.
-            other = s.fits and self.intent.typed and bool(evidence.numbers_of(s.span.text) - given)
-            if gain - coverage(self.terms, covered) >= 0.1 or (
-                other and s.score >= SECOND_CANDIDATE * best.score
-            ):
+            # that gives other figures is another candidate answer, shown rather than guessed away; one
+            # that repeats the best sentence's figures is the same answer told again.
+            figures = evidence.numbers_of(s.span.text)
+            repeats = bool(answer_figures) and answer_figures <= figures
+            other = s.fits and self._figured and bool(figures - given) and not repeats
+            if completes or (other and s.score >= SECOND_CANDIDATE * best.score):
                 chosen.append(s)
                 covered |= keys_of(s.span.text, self.terms.folded)
                 given |= evidence.numbers_of(s.span.text)
         return [Claim(s.span.text.strip(), ((s.paragraph, s.span),)) for s in chosen], None
+
+    @property
+    def _figured(self) -> bool:
+        """Whether the question asks for a figure: a number, an amount, a date or a document's code."""
+        return self.intent.number or self.intent.money or self.intent.time or self.intent.code
+
+    def _doc(self, s: Scored) -> str:
+        return next(p.doc_id for p, _, _ in self.read if p.id == s.paragraph)
 
     def complete(self) -> Iterator[str]:
         """After generated sentences, the quoted ones holding figures they left out ("Nguyên văn: «...»").

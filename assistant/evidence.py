@@ -235,10 +235,27 @@ def score_sentences(
             )
     if similarity is not None and out:
         contexts = {pid: context for pid, _, context in passages}
-        cosines = similarity([(s.span.text, contexts[s.paragraph]) for s in out])
+        texts = {pid: text for pid, text, _ in passages}
+        cosines = similarity(
+            [(s.span.text, _read_with(s, texts[s.paragraph], contexts[s.paragraph])) for s in out]
+        )
         top = max(cosines)
         out = [replace(s, closeness=c - top) for s, c in zip(out, cosines, strict=True)]
     return sorted(out, key=lambda s: -s.score)
+
+
+def _read_with(s: Scored, text: str, context: str) -> str:
+    """What a sentence is embedded with: its paragraph's context and, for a later sentence of a numbered
+    item, the item's opening sentence, which says what it is about ("3. Xây dựng Đề án ... ." then
+    "Thời gian hoàn thành: ... (UBKT chủ trì)")."""
+    if not _ITEM.match(text):
+        return context
+    first = next((x for x in sentences(text) if _WORDED.search(x.text)), s.span)
+    return context if s.span.start <= first.start else f"{context}\n{text[: min(first.end, _LEAD)]}"
+
+
+_ITEM = re.compile(r"^\s*(?:\d{1,2}|[a-zđ])\s?[.\-–)]\s")
+_LEAD = 240
 
 
 def counts(intent: Intent, text: str) -> bool:
@@ -246,7 +263,7 @@ def counts(intent: Intent, text: str) -> bool:
     a number in words right before it ("sau một ngày làm việc")."""
     if not intent.unit:
         return False
-    spoken = text.lower().split()
+    spoken = [w.strip(_EDGE) for w in _NOTE_MARK.sub(" ", text).lower().split()]
     words = [fold(w) for w in spoken]
     unit = intent.unit.split()
     for i, word in enumerate(words):
@@ -257,6 +274,10 @@ def counts(intent: Intent, text: str) -> bool:
         elif spoken[i] in NUMERALS and words[i + 1 : i + 1 + len(unit)] == unit:
             return True
     return False
+
+
+_NOTE_MARK = re.compile(r"(?<=\w)\(\d{1,3}\)")  # a footnote marker glued to its word: "đảng viên(20)"
+_EDGE = ".,;:!?()[]\"'“”‘’«»…"
 
 
 ANSWER_TYPE_WEIGHT = 1.0

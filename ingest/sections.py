@@ -14,6 +14,7 @@ from ingest.text import SECTION_MARKER, ends_sentence, is_caps, is_marker_start
 
 def paragraphs_of(doc_id: str, file: str, blocks: list[Block]) -> tuple[Paragraph, ...]:
     """A document's paragraphs from its blocks in reading order: ids, kinds, sections, footnote links."""
+    blocks = _with_notes(blocks)
     ids: list[str] = []
     seen: Counter[str] = Counter()
     for block in blocks:
@@ -50,6 +51,33 @@ def paragraphs_of(doc_id: str, file: str, blocks: list[Block]) -> tuple[Paragrap
             )
         )
     return tuple(_link_notes(_regroup_numbered(out)))
+
+
+# A task's note in a programme: its deadline, who leads it ("Thời gian hoàn thành: Quý IV năm 2020 (Ban
+# Tuyên giáo Đảng uỷ chủ trì ...)").
+_NOTE = re.compile(
+    r"^(?:Thời gian (?:hoàn thành|thực hiện)|Thời hạn(?: hoàn thành)?"
+    r"|(?:Cơ quan|Đơn vị) (?:chủ trì|thực hiện)|Chủ trì|Kinh phí)\s*:"
+)
+
+
+def _with_notes(blocks: list[Block]) -> list[Block]:
+    """A task's note, printed as a paragraph of its own right under the numbered task, joins the task: the
+    two are one item, and the note alone does not say which task it is about."""
+    out: list[Block] = []
+    for block in blocks:
+        previous = out[-1] if out else None
+        if (
+            previous is not None
+            and previous.kind == "list_item"
+            and block.kind == "body"
+            and _NOTE.match(block.text)
+            and 0 < block.first - previous.last <= 2
+        ):
+            out[-1] = replace(previous, text=f"{previous.text} {block.text}", last=block.last)
+        else:
+            out.append(block)
+    return out
 
 
 def _kinds(blocks: list[Block]) -> list[str]:

@@ -167,6 +167,16 @@ def test_paragraphs_go_to_their_documents(documents: list[Document], paragraphs:
         assert _doc_of(documents, _find(paragraphs, needle)) == documents[index], needle
 
 
+def test_a_tasks_note_joins_its_task(paragraphs: list[Paragraph]) -> None:
+    task = _find(paragraphs, "3. Xây dựng, ban hành Đề án: “Nâng cao chất lượng, hiệu quả công tác kiểm tra")
+    assert task.text.endswith(
+        "Thời gian hoàn thành: Quý I năm 2021 (UBKT Đảng uỷ chủ trì, phối hợp với các "
+        "ban và Văn phòng Đảng uỷ chuẩn bị)."
+    )
+    assert task.lines == (3771, 3777) and task.kind == "list_item"
+    assert not any(p.text.startswith("Thời gian hoàn thành") for p in paragraphs)
+
+
 def test_sections_and_kinds(documents: list[Document], paragraphs: list[Paragraph]) -> None:
     limits = _find(paragraphs, "1.1. Trong lãnh đạo, chỉ đạo, Đảng ủy, BTV Đảng ủy CCQ")
     assert limits.section[0].startswith("Phần thứ nhất: ĐÁNH GIÁ TỔNG QUÁT")

@@ -129,6 +129,14 @@ def test_sentences_are_verbatim_spans() -> None:
         "Ban Thường vụ có 06 đồng chí; Bí thư và 02 Phó Bí thư.",
     ]
     assert all(text[s.start : s.end] == s.text for s in spans)
+    # A long sentence is cut at its semicolons, but a clause opening with a number goes on counting.
+    counted = ", ".join(["Công đoàn đã phát động phong trào thi đua lao động giỏi, lao động sáng tạo"] * 4)
+    long = f"{counted}; đã có 97 đề tài, dự án; 2.078 sáng kiến được nghiệm thu; tổ chức 12 hội thi."
+    assert [s.text for s in sentences(long)] == [
+        counted + ";",
+        "đã có 97 đề tài, dự án; 2.078 sáng kiến được nghiệm thu;",
+        "tổ chức 12 hội thi.",
+    ]
 
 
 def test_how_a_person_is_addressed_in_chat_is_not_a_term() -> None:

@@ -24,6 +24,12 @@ _GENERIC = {
 # `Chỉ thị số 05` is also called `Chỉ thị 05`.
 _NUMBER_WORD = re.compile(r"\b(?:số|so)\s+(?=\d)", re.IGNORECASE)
 _HONORIFICS = ("đồng chí", "đ/c", "ông", "bà", "anh", "chị", "cô", "chú")
+# "Ngoài báo cáo chính trị, Đại hội còn thông qua những báo cáo nào?": a document named after "ngoài"
+# (besides), "trừ" or "không kể" at the head of a phrase is the one the question is not about.
+_EXCEPT = re.compile(
+    r"(?:^|(?<=[,.;:!?(]))\s*(?:ngoài|ngoai|ngoại trừ|ngoai tru|trừ|tru|không kể|khong ke)\s[^,.;:!?]*",
+    re.IGNORECASE,
+)
 STRONG, WEAK = 2, 1
 """How clearly a question names a document: by its title's opening, number or speaker; or by a pair of
 words that only its title holds."""
@@ -108,8 +114,9 @@ def document_names(query: str, documents: Sequence[Document]) -> dict[str, int]:
     subject opens with (at least three words, or the whole title), the document's number (`01-NQ/ĐH`),
     or its speaker's name (in full, or the given name after a form of address: `chị Hồng`). Weak: a
     pair of words (not both generic) that appears in one document's title and in no other's
-    (`khai mạc`, `Chỉ thị 05`).
+    (`khai mạc`, `Chỉ thị 05`). A document named after "ngoài" (besides) is not named.
     """
+    query = _EXCEPT.sub(" ", query)
     folded = not has_diacritics(query)
     generic = {strip_marks(g) for g in _GENERIC} if folded else _GENERIC
     phrases = _words(query, folded)

@@ -219,6 +219,8 @@ _NAMED = [
         ("Báo cáo Chỉ thị 05 nêu gương ai?", {2: WEAK}),
         ("Diễn văn nêu mấy nội dung chính?", {}),  # `dựng, chỉnh` is no pair, `chính` is not `chỉnh`
         ("Cơ quan Đảng ủy gồm những ban nào?", {}),  # a speaker's office names no document
+        ("Ngoài Nghị quyết Đại hội, còn văn bản nào đặt chỉ tiêu?", {}),  # besides it: not about it
+        ("Trừ văn bản 03-CTr/ĐU, những văn bản nào nêu chỉ tiêu?", {}),
     ],
 )
 def test_documents_named_in_a_question(question: str, expected: dict[int, int]) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import json
 import os
 import re
@@ -183,7 +184,21 @@ def tokenize(text: str) -> list[str]:
             tokens.append(_number(value.replace(".", "")))
         else:
             tokens.append(_number(value.replace(".", ",")))
-    return tokens
+    return _same_speech(tokens)
+
+
+# A congress speech is called a "diễn văn" or a "phát biểu" (khai mạc, bế mạc) alike: one is read as the
+# other, but not inside "hội diễn văn nghệ" (a performance), "diễn văn hóa" and the like.
+_SPEECH = {("diễn", "văn"): ("phát", "biểu"), ("dien", "van"): ("phat", "bieu")}
+_NOT_SPEECH = {"nghệ", "hóa", "học", "minh", "nghe", "hoa", "hoc"}
+
+
+def _same_speech(tokens: list[str]) -> list[str]:
+    out = tokens[:]
+    for i, pair in enumerate(itertools.pairwise(tokens)):
+        if pair in _SPEECH and (i + 2 == len(tokens) or tokens[i + 2] not in _NOT_SPEECH):
+            out[i : i + 2] = _SPEECH[pair]
+    return out
 
 
 class KeywordIndex:

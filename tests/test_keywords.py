@@ -110,6 +110,12 @@ def test_abbreviations_match_their_full_phrase(short: str, full: str) -> None:
     assert tokenize(short) == tokenize(full)
 
 
+def test_a_speech_is_a_dien_van_or_a_phat_bieu_alike() -> None:
+    assert tokenize("Diễn văn bế mạc") == tokenize("PHÁT BIỂU BẾ MẠC") == ["phát", "biểu", "bế", "mạc"]
+    assert tokenize("dien van khai mac") == ["phat", "bieu", "khai", "mac"]
+    assert tokenize("hội diễn văn nghệ") == ["hội", "diễn", "văn", "nghệ"]  # a performance
+
+
 def test_lower_case_or_all_capitals_words_are_not_taken_for_abbreviations() -> None:
     assert tokenize("tu dưỡng, đa số") == ["tu", "dưỡng", "đa", "số"]
     assert tokenize("TU DƯỠNG ĐA DẠNG") == ["tu", "dưỡng", "đa", "dạng"]

@@ -44,6 +44,9 @@ _FAMILY = (
     "Lâm|Phùng|Mai|Tô|Hà|Cao|Đinh|Lưu|Tạ|Chu|Giáp|Lương|Quách|Triệu|Kiều|Nông|Lục|Hứa|Khúc|Tăng|Thái|Diệp|Ông"
 )
 _NAME = re.compile(rf"(?<!\w)(?:{_FAMILY})(?:\s+[{_UPPER}][^\W\d_{_UPPER}]+){{1,3}}(?!\w)")
+# A name in a set phrase is no person answering "ai": "tư tưởng, đạo đức, phong cách Hồ Chí Minh", "Học
+# viện Chính trị quốc gia Hồ Chí Minh", "Thành phố Hồ Chí Minh".
+_NAMED_AFTER = re.compile(r"(?:phong cách|tư tưởng|[Tt]hành phố|quốc gia)\s+Hồ Chí Minh")
 # Who can be put in charge: a board, committee, office or standing body of the Party apparatus, or the
 # holder of an office ("bí thư cấp ủy là người chịu trách nhiệm cao nhất").
 _BODY = re.compile(
@@ -155,8 +158,9 @@ def satisfies(intent: Intent, text: str) -> bool:
         return False
     if intent.money and not _MONEY.search(text):
         return False
+    named = _NAMED_AFTER.sub(" ", text)
     if intent.person and not (
-        _PERSON.search(text) or _NAME.search(text) or (intent.body and _BODY.search(text))
+        _PERSON.search(named) or _NAME.search(named) or (intent.body and _BODY.search(text))
     ):
         return False
     if intent.place and not _PLACE.search(text):

@@ -26,7 +26,7 @@ _FOREIGN_SCRIPT = re.compile(
 _NUMBER_ASKED = re.compile(r"\b(bao nhieu|may|ty le|so luong|bao lau|bao xa|muc|chi tieu)\b")
 # "bao nhiêu", "mấy": a number for certain; "những chỉ tiêu ... nào" without them asks for the list.
 _HOW_MANY = re.compile(r"\b(bao nhieu|may)\b")
-_PERSON_ASKED = re.compile(r"\b(ai|nhung ai|dong chi nao|nguoi nao)\b")
+_PERSON_ASKED = re.compile(r"\b(ai|nhung ai|dong chi nao|nguoi nao|ca nhan(\s+\w+){0,2}\s+nao)\b")
 _TIME_ASKED = re.compile(
     r"\b(khi nao|bao gio|ngay nao|(?<!hang )(?<!moi )nam nao|thang nao|luc nao|thoi gian nao|thoi han"
     r"|thoi diem)\b"

@@ -74,6 +74,14 @@ def test_the_kind_of_answer_is_read_from_the_question_words() -> None:
     assert not satisfies(place, "Đại hội đã tổ chức trên 50 hội nghị ở cơ sở")
 
 
+def test_which_individuals_asks_for_names_and_a_set_phrase_is_none() -> None:
+    people = intent("Báo cáo nêu gương những cá nhân tiêu biểu nào?")
+    assert people.person and not people.body
+    assert satisfies(people, "Các cá nhân có nhiều việc làm tốt như: thầy giáo Nguyễn Văn Đóa, giáo viên")
+    assert not satisfies(people, "học tập và làm theo tư tưởng, đạo đức, phong cách Hồ Chí Minh")
+    assert not satisfies(people, "cử cán bộ học tại Học viện Chính trị quốc gia Hồ Chí Minh")
+
+
 def test_who_is_in_charge_may_be_a_body_but_who_signed_is_a_person() -> None:
     in_charge = intent("Đề án về kiểm tra, giám sát do ai chủ trì?")
     assert in_charge.person and in_charge.body

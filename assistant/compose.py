@@ -63,6 +63,10 @@ _NUMBER_MARK = re.compile(r"^\s*(?:\((\d{1,2})\)|(\d{1,2})\s?([.\-–)]))\s*(?!\
 _PROSE = ("body", "list_item")
 """Paragraph kinds that are running text (not headings, letterheads, signatures or footnotes)."""
 _CARRY_ON = 40
+_CLEARLY = 0.1
+"""How much more of the question's weighted terms a sub-section's heading must say than each sibling's
+for the question to ask for it alone: siblings that share a frame ("Nhóm giải pháp về ...") differ by a
+syllable that happens to match ("thi hành" for "hành động"), which names nothing."""
 """Paragraphs after a numbered list searched for its next items."""
 _ENDS_SENTENCE = re.compile(r"[.!?…:;)\"”]\s*$")
 
@@ -417,6 +421,9 @@ class Composer:
         chosen = max(scored, key=lambda u: u.weight)
         chosen = self._narrowed(scored, chosen) or chosen
         members, ordinals = chosen.members, chosen.hits
+        # Points printed some as headings with paragraphs under them, some as one paragraph each: the
+        # numbered ones are the items.
+        members = _numbered_heads(members) or members
         if len(members) > MAX_LIST_ITEMS:
             members = [m for m in members if m.ordinal >= min(ordinals)]
         members = members + self._numbered_on(members)
@@ -433,7 +440,7 @@ class Composer:
         """The sub-section a question names better than its siblings, when the section chosen holds
         several ("Nguyên nhân của các hạn chế" asks for "2. Nguyên nhân ...", not for the whole "II. Hạn
         chế và nguyên nhân"): its heading must say as much of the question as the section's own does and
-        more than any sibling's, and retrieval must have found it."""
+        clearly more than any sibling's, and retrieval must have found it."""
         section = chosen.section
         if not section or not chosen.members:
             return None
@@ -446,7 +453,7 @@ class Composer:
         if len(subs) < 2:
             return None
         best = max(subs, key=said)
-        if said(best) < said(section[-1]) or any(said(h) >= said(best) for h in subs - {best}):
+        if said(best) < said(section[-1]) or any(said(h) > said(best) - _CLEARLY for h in subs - {best}):
             return None
         return next((u for u in scored if u.section == (*section, best) and u.hits), None)
 
@@ -558,6 +565,19 @@ def _siblings(headings: Sequence[Paragraph]) -> bool:
     if all(marks):
         return len({m[1] for m in marks if m}) == 1
     return len({h.text.split()[0] for h in headings if h.text.split()}) == 1
+
+
+def _numbered_heads(members: Sequence[Paragraph]) -> list[Paragraph] | None:
+    """The numbered members ("1.", "2.", "3." ...) of a list whose other members are their explanations:
+    some points printed as headings with paragraphs under them, others as one paragraph each."""
+    marked = [(m, _numbered(m.text)) for m in members]
+    heads = [(m, n) for m, n in marked if n is not None]
+    if len(heads) < 3 or len(heads) == len(members) or not any(m.kind == "heading" for m, _ in heads):
+        return None
+    style = heads[0][1][1]
+    if [n for _, n in heads] != [(i, style) for i in range(1, len(heads) + 1)]:
+        return None
+    return [m for m, _ in heads]
 
 
 def _numbered(text: str) -> tuple[int, str] | None:

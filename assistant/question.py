@@ -34,14 +34,19 @@ _TIME_ASKED = re.compile(
 # A list is asked for with a plural before the question word ("những hạn chế nào", "các nội dung gì"),
 # with "gồm" or "liệt kê", or with a plural topic noun of these documents ("các chỉ tiêu", "những bài học").
 _LIST_SHAPE = re.compile(
-    r"\b(nhung|cac)(\s+\w+){1,3}\s+(nao|gi)\b|\b(gom|bao gom|liet ke|ke ten)\b"
-    r"|\b(nhung|cac)\s+(nhiem vu|giai phap|han che|bai hoc|muc tieu|phuong huong|nguyen nhan|khuyet diem"
+    r"\b(nhung|cac)(,?\s+\w+){1,5}\s+(nao|gi)\b|\b(gom|bao gom|liet ke|ke ten)\b"
+    r"|\b(nhung|cac)\s+(nhom|nhiem vu|giai phap|han che|bai hoc|muc tieu|phuong huong|nguyen nhan|khuyet diem"
     r"|chi tieu|noi dung|yeu cau|kho khan|thuan loi|ton tai|de an)\b"
 )
 # "Theo chỉ thị nào", "quyết định số mấy", "mang số hiệu gì": a document is asked for by its number.
 _CODE_ASKED = re.compile(
     r"\b(chi thi|nghi quyet|quyet dinh|quy dinh|ket luan|cong van|huong dan|van ban|thong tri|de an)"
     r"\s+(nao|so may|so bao nhieu|gi)\b|\b(so hieu|ky hieu|so may)\b"
+)
+# "Những đề án, nghị quyết nào": documents asked for as a list, not one document's number.
+_DOCUMENTS_LISTED = re.compile(
+    r"\b(nhung|cac)(,?\s+\w+){0,3},?\s+(chi thi|nghi quyet|quyet dinh|quy dinh|ket luan|cong van"
+    r"|huong dan|van ban|thong tri|de an)\s+(nao|gi)\b"
 )
 # Where something took place: answered by a place ("tại Trung tâm Hội nghị tỉnh").
 _PLACE_ASKED = re.compile(r"\b(o dau|tai dau|noi nao|dia diem)\b")
@@ -139,7 +144,7 @@ def intent(question: str) -> Intent:
     body = bool(_BODY_ASKED.search(q))
     person = (person or body) and not _ANYONE.search(q)
     unit = _ASKED_UNIT.search(q)
-    code = bool(_CODE_ASKED.search(q))
+    code = bool(_CODE_ASKED.search(q)) and not _DOCUMENTS_LISTED.search(q)
     plural = bool(_LIST_SHAPE.search(q))
     number = number and not code and not (plural and not _HOW_MANY.search(q))
     place = bool(_PLACE_ASKED.search(q))

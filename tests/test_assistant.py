@@ -63,6 +63,11 @@ def test_the_kind_of_answer_is_read_from_the_question_words() -> None:
     assert yearly.listing and not yearly.number and not yearly.time
     assert intent("Chỉ tiêu kết nạp đảng viên mới mỗi năm là bao nhiêu?").number
     assert not intent("Theo chỉ thị nào của Bộ Chính trị, đại hội các cấp được tổ chức?").listing
+    # Documents asked for as a list are no document code; a plural frame may run over a comma.
+    projects = intent("Đảng ủy phải xây dựng những đề án, nghị quyết nào?")
+    assert projects.listing and not projects.code
+    assert intent("Chương trình có những nhóm nhiệm vụ, giải pháp nào?").listing
+    assert intent("Các nhóm giải pháp trong chương trình là gì?").listing
     money = intent("Kinh phí tổ chức hội nghị hết bao nhiêu?")
     assert money.money and not intent("Đại hội bầu bao nhiêu đồng chí?").money
     assert satisfies(money, "với tổng số tiền trên 01 tỷ đồng") and not satisfies(
@@ -445,6 +450,15 @@ def test_a_parts_opening_paragraph_is_not_listed_with_the_parts_chapters(bot: As
     _checked(answer)
     assert len(answer.citations) == 1 and "dự báo" in answer.citations[0].text
     assert "PHƯƠNG HƯỚNG" not in answer.answer
+
+
+@pytest.mark.integration
+def test_numbered_points_are_the_items_whether_headings_or_paragraphs(bot: Assistant) -> None:
+    # The programme's "III- NHIỆM VỤ VÀ GIẢI PHÁP CHỦ YẾU" prints groups 3 and 4 as headings with
+    # paragraphs under them and groups 1, 2 and 5 as one paragraph each: the five groups are the items.
+    answer = bot.ask("Chương trình hành động đề ra những nhóm giải pháp nào?", mode="extractive")
+    _checked(answer)
+    assert [c.text[:17] for c in answer.citations] == [f"{i}. Nhóm giải pháp" for i in range(1, 6)]
 
 
 @pytest.mark.integration

@@ -159,8 +159,18 @@ class Composer:
         named = self._named()
         if named:
             docs = {p.id: p.doc_id for p, _, _ in self.read}
+            # Asked for a named document's own number ("Báo cáo ... số mấy, ngày nào?"), its letterhead
+            # answers, as directly as a number before the unit asked for.
+            own_letterhead = {p.id for p, _, _ in self.read if intent.code and self._letterhead(p, named)}
             self.scored = sorted(
-                (dataclasses.replace(s, elsewhere=docs[s.paragraph] not in named) for s in self.scored),
+                (
+                    dataclasses.replace(
+                        s,
+                        elsewhere=docs[s.paragraph] not in named,
+                        counted=s.counted or s.paragraph in own_letterhead,
+                    )
+                    for s in self.scored
+                ),
                 key=lambda s: -s.score,
             )
         self.claims: list[Claim] = []
@@ -189,6 +199,11 @@ class Composer:
             return any(good(s) for s in self.scored[:12])
         best = next((s for s in self.scored[:12] if s.fits), None)
         return best is not None and good(best)
+
+    def _letterhead(self, p: Paragraph, named: set[str]) -> bool:
+        """Whether a paragraph is the letterhead of one of the named documents: it states the number."""
+        number = self.index.paragraph(p.id)[1].number if p.doc_id in named else None
+        return number is not None and number.replace(" ", "") in p.text.replace(" ", "")
 
     def _named(self) -> set[str]:
         """The documents the question clearly names (by title, number or speaker), if any."""
@@ -306,7 +321,10 @@ class Composer:
             # that repeats the best sentence's figures is the same answer told again.
             figures = evidence.numbers_of(s.span.text)
             repeats = bool(answer_figures) and answer_figures <= figures
-            other = s.fits and self._figured and bool(figures - given) and not repeats
+            # Nor is a sentence that only holds figures a candidate next to a best one that gives the
+            # number for the very unit asked for (or is the named document's own letterhead).
+            weaker = best.counted and not s.counted
+            other = s.fits and self._figured and bool(figures - given) and not repeats and not weaker
             if completes or (other and s.score >= SECOND_CANDIDATE * best.score):
                 chosen.append(s)
                 covered |= keys_of(s.span.text, self.terms.folded)

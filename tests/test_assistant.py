@@ -508,6 +508,18 @@ def test_a_second_sentence_repeating_the_answers_figures_is_not_quoted(bot: Assi
 
 
 @pytest.mark.integration
+def test_a_named_documents_own_number_is_answered_by_its_letterhead(bot: Assistant) -> None:
+    # The report's body cites other plans by number ("Kế hoạch số 22-KH/ĐU ngày 12/12/2016"); asked for
+    # the report's own number, its letterhead answers, alone.
+    answer = bot.ask(
+        "Báo cáo kết quả thực hiện Nghị quyết Trung ương 4 của Đảng ủy số mấy, ngày nào?", mode="extractive"
+    )
+    _checked(answer)
+    [cited] = answer.citations
+    assert "Số 297 - BC/ĐU" in cited.text and "ngày 10 tháng 8 năm 2020" in answer.answer
+
+
+@pytest.mark.integration
 def test_a_tasks_note_is_cited_with_its_task(bot: Assistant) -> None:
     # The programme prints each task and, as a paragraph of its own under it, "Thời gian hoàn thành: Quý
     # IV năm 2020 (Ban Tổ chức Đảng uỷ chủ trì, ...)": ingestion makes them one item, so the one citation

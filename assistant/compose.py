@@ -305,6 +305,7 @@ class Composer:
             return [Claim(span.text.strip(), ((pid, span),)) for pid, span in announced], announced
         chosen = [best, *self._following(best)]
         covered = keys_of(" ".join(s.span.text for s in chosen), self.terms.folded)
+        asked = self.terms if self.own == self.query else question_terms(self.own, self.own, self.vocabulary)
         given = evidence.numbers_of(" ".join(s.span.text for s in chosen))
         answer_figures = evidence.numbers_of(best.span.text)
         for s in self.scored[:10]:
@@ -312,10 +313,11 @@ class Composer:
                 break
             if s in chosen:
                 continue
-            gain = coverage(self.terms, covered | keys_of(s.span.text, self.terms.folded))
-            # A sentence of the same document that covers more of the question's terms completes the answer;
-            # from another document, it is about something else that shares words with the question.
-            completes = gain - coverage(self.terms, covered) >= 0.1 and self._doc(s) == self._doc(best)
+            gain = coverage(asked, covered | keys_of(s.span.text, self.terms.folded))
+            # A sentence of the same document that covers more of the user's own terms completes the
+            # answer (a follow-up's terms carried from the previous question are what it narrows, not
+            # what it asks); from another document, it is about something else sharing words with it.
+            completes = gain - coverage(asked, covered) >= 0.1 and self._doc(s) == self._doc(best)
             # A question asking for a number, a code or a date: a close second sentence of the kind asked
             # that gives other figures is another candidate answer, shown rather than guessed away; one
             # that repeats the best sentence's figures is the same answer told again.

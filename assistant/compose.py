@@ -21,7 +21,7 @@ from index import SHORT, lead
 from index.keywords import has_diacritics
 from index.naming import STRONG, document_names
 from ingest.records import Paragraph
-from ingest.text import SALUTATION
+from ingest.text import SALUTATION, numbering
 
 if TYPE_CHECKING:
     from assistant.generate import Generator
@@ -387,7 +387,34 @@ class Composer:
             items.append(q)
             if len(items) == MAX_LIST_ITEMS:
                 break
+        items = self._numbered_run(items) or items
         return [(p.id, best.span), *_items(items)] if len(items) >= 2 else None
+
+    def _numbered_run(self, items: list[Paragraph]) -> list[Paragraph] | None:
+        """An announced list that opens with a point numbered 1 ("Thứ nhất: ...") is its numbered points:
+        the next numbers are looked for in the whole document, where a page printed out of order may have
+        put them ("Thứ hai", "Thứ ba" a few pages before "Thứ nhất"), in the same section, the nearest
+        after the point before first; the paragraphs between are not points."""
+        first = numbering(items[0].text) if items else None
+        if first is None or first[1] != (1,):
+            return None
+        style = first[0]
+        paragraphs = self.index.document(items[0].doc_id).paragraphs
+        run = [items[0]]
+        while len(run) < MAX_LIST_ITEMS:
+            wanted = (style, (len(run) + 1,))
+            found = [
+                q
+                for q in paragraphs
+                if q.kind in (*_PROSE, "heading")
+                and q.section == items[0].section
+                and numbering(q.text) == wanted
+            ]
+            if not found:
+                break
+            after = [q for q in found if q.ordinal > run[-1].ordinal]
+            run.append(after[0] if after else found[0] if len(found) == 1 else found[-1])
+        return run if len(run) >= 2 else None
 
     def _list_items(self) -> list[tuple[str, Span]] | None:
         """The items of the section the top passages concentrate in, in document order.

@@ -17,7 +17,7 @@ from collections import Counter
 from collections.abc import Sequence
 
 from ingest.repair import Block
-from ingest.text import END_OF_DOCUMENT, NUMERALS, ends_sentence, is_marker_start, starts_lower
+from ingest.text import END_OF_DOCUMENT, ends_sentence, is_marker_start, numbering, starts_lower
 
 MARGIN = 2.0
 """How much better (in seam points) a document must read for each pair of pages swapped or page turned."""
@@ -28,19 +28,6 @@ move only needs the text to lean towards it."""
 
 _TEXT = ("body", "list_item", "heading")
 _WORD = re.compile(r"\w+")
-_ORDINALS = ["nhất", "hai", "ba", "tư", "năm", "sáu", "bảy", "tám", "chín", "mười"]
-_ROMAN = ["I", "II", "III", "IV", "V", "VI", "VII", "VIII", "IX", "X"]
-_NUMBERING = (
-    ("sub", re.compile(r"^(\d{1,2})\.(\d{1,2})\.?\s")),
-    ("paren", re.compile(r"^\((\d{1,2})\)\.?\s")),
-    ("dash", re.compile(r"^(\d{1,2})\s?[-–]\s")),
-    ("num", re.compile(r"^(\d{1,2})\.\s")),
-    ("roman", re.compile(r"^([IVX]{1,4})\s?[.\-–]\s")),
-    ("thu", re.compile(r"^Thứ (" + "|".join(_ORDINALS) + r")\b")),
-    ("la", re.compile(r"^(" + "|".join(w.capitalize() for w in NUMERALS) + r") là\b")),
-)
-
-Numbering = tuple[str, tuple[int, ...]]
 Piece = tuple[int, ...]
 
 
@@ -230,8 +217,8 @@ class _Seams:
 def _numbering(tails: list[Block], heads: list[Block]) -> float:
     """The numbering nearest the seam on each side: `(5)` then `(6)`, `2.1.` then `2.2.`, `Thứ hai` then
     `Thứ ba` carry on across it; a number going back (not a new list starting at 1) does not."""
-    before = next(((d, m) for d, b in enumerate(reversed(tails)) if (m := _number(b.text))), None)
-    after = next(((d, m) for d, b in enumerate(heads) if (m := _number(b.text))), None)
+    before = next(((d, m) for d, b in enumerate(reversed(tails)) if (m := numbering(b.text))), None)
+    after = next(((d, m) for d, b in enumerate(heads) if (m := numbering(b.text))), None)
     if before is None or after is None or before[1][0] != after[1][0]:
         return 0.0
     near = before[0] + after[0] <= 3
@@ -239,22 +226,6 @@ def _numbering(tails: list[Block], heads: list[Block]) -> float:
     if b == (a[0] + 1,) or (len(a) == 2 and (b == (a[0], a[1] + 1) or b == (a[0] + 1, 1))):
         return 2.0 if near else 1.0
     return -1.0 if near and b[-1] != 1 else 0.0
-
-
-def _number(text: str) -> Numbering | None:
-    for style, pattern in _NUMBERING:
-        m = pattern.match(text)
-        if not m:
-            continue
-        first = m.group(1)
-        if style == "sub":
-            return style, (int(first), int(m.group(2)))
-        if style == "roman":
-            return (style, (_ROMAN.index(first) + 1,)) if first in _ROMAN else None
-        if style in ("thu", "la"):
-            return style, ((_ORDINALS if style == "thu" else NUMERALS).index(first.lower()) + 1,)
-        return style, (int(first),)
-    return None
 
 
 def _words(text: str) -> list[str]:

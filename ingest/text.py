@@ -14,6 +14,39 @@ SECTION_MARKER = re.compile(
 )
 NUMERALS = ("một", "hai", "ba", "bốn", "năm", "sáu", "bảy", "tám", "chín", "mười")
 """One to ten in words, in order."""
+_ORDINALS = ["nhất", "hai", "ba", "tư", "năm", "sáu", "bảy", "tám", "chín", "mười"]
+_ROMAN = ["I", "II", "III", "IV", "V", "VI", "VII", "VIII", "IX", "X"]
+_NUMBERING = (
+    ("sub", re.compile(r"^(\d{1,2})\.(\d{1,2})\.?\s")),
+    ("paren", re.compile(r"^\((\d{1,2})\)\.?\s")),
+    ("dash", re.compile(r"^(\d{1,2})\s?[-–]\s")),
+    ("num", re.compile(r"^(\d{1,2})\.\s")),
+    ("roman", re.compile(r"^([IVX]{1,4})\s?[.\-–]\s")),
+    ("thu", re.compile(r"^Thứ (" + "|".join(_ORDINALS) + r")\b")),
+    ("la", re.compile(r"^(" + "|".join(w.capitalize() for w in NUMERALS) + r") là\b")),
+)
+
+Numbering = tuple[str, tuple[int, ...]]
+
+
+def numbering(text: str) -> Numbering | None:
+    """A list item's numbering: its style and number(s) ("2.1." -> ("sub", (2, 1)), "(3)" -> ("paren",
+    (3,)), "Thứ hai" -> ("thu", (2,)), "Ba là" -> ("la", (3,))), or None."""
+    for style, pattern in _NUMBERING:
+        m = pattern.match(text)
+        if not m:
+            continue
+        first = m.group(1)
+        if style == "sub":
+            return style, (int(first), int(m.group(2)))
+        if style == "roman":
+            return (style, (_ROMAN.index(first) + 1,)) if first in _ROMAN else None
+        if style in ("thu", "la"):
+            return style, ((_ORDINALS if style == "thu" else NUMERALS).index(first.lower()) + 1,)
+        return style, (int(first),)
+    return None
+
+
 BULLET = re.compile(r"^[-+•–]\s+\S")
 SALUTATION = re.compile(r"^(?:Kính thưa|Thưa)\b.{0,70}[!,.]\s*$", re.IGNORECASE)
 END_OF_DOCUMENT = re.compile(r"(?:\./\.|(?:Xin )?(?:trân trọng )?c[áả]m ơn[!.]?)\s*$", re.IGNORECASE)

@@ -453,6 +453,20 @@ def test_a_parts_opening_paragraph_is_not_listed_with_the_parts_chapters(bot: As
 
 
 @pytest.mark.integration
+def test_an_announced_list_is_its_numbered_points_wherever_the_pdf_put_them(bot: Assistant) -> None:
+    # The opening speech announces its points ("... các nội dung rất quan trọng sau đây:") and prints
+    # "Thứ nhất" after it, but "Thứ hai" to "Thứ tư" on a page the PDF put three pages earlier; the
+    # closing salutations after "Thứ nhất" are no points.
+    answer = bot.ask(
+        "Phát biểu khai mạc nói Đại hội lần này sẽ thực hiện những nội dung quan trọng gì?", mode="extractive"
+    )
+    _checked(answer)
+    points = [c.text.split(":")[0] for c in answer.citations[1:]]
+    assert points == ["Thứ nhất", "Thứ hai", "Thứ ba", "Thứ tư"]
+    assert "sau đây:" in answer.citations[0].text
+
+
+@pytest.mark.integration
 def test_numbered_points_are_the_items_whether_headings_or_paragraphs(bot: Assistant) -> None:
     # The programme's "III- NHIỆM VỤ VÀ GIẢI PHÁP CHỦ YẾU" prints groups 3 and 4 as headings with
     # paragraphs under them and groups 1, 2 and 5 as one paragraph each: the five groups are the items.

@@ -10,6 +10,7 @@ from ingest import load_file
 from ingest.readers import Source
 from ingest.records import Document, Paragraph
 from ingest.structure import build
+from ingest.text import numbering
 from tests.conftest import CORPUS
 
 # A resolution's pages, in reading order; each page's first line starts with a space, as extracted.
@@ -376,3 +377,13 @@ def test_resolution_sections_follow_its_outline(documents: list[Document]) -> No
     )
     # Articles II-V of the resolution stand on their own again, out of 3.3.
     assert _find(paragraphs, "II. Thông qua Báo cáo kiểm điểm").section == ("ĐẠI HỘI QUYẾT NGHỊ",)
+
+
+def test_list_numbering_styles_are_read() -> None:
+    assert numbering("Thứ hai: Trên cơ sở kết quả thảo luận") == ("thu", (2,))
+    assert numbering("Ba là, tăng cường kiểm tra") == ("la", (3,))
+    assert numbering("2.1. Về công tác tư tưởng") == ("sub", (2, 1))
+    assert numbering("(4). Kết nạp được 150 đảng viên mới.") == ("paren", (4,))
+    assert numbering("4- Kết nạp được 150 đảng viên mới.") == ("dash", (4,))
+    assert numbering("IV. KIẾN NGHỊ, ĐỀ XUẤT") == ("roman", (4,))
+    assert numbering("Thứ tưởng") is None and numbering("2020 là năm") is None

@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from assistant import NOT_FOUND, Answer, Assistant, QuestionError, Turn
-from assistant.evidence import Vocabulary, counts, numbers_of, satisfies, sentences, terms_of
+from assistant.evidence import Vocabulary, counts, numbers_of, satisfies, score_sentences, sentences, terms_of
 from assistant.generate import LocalGenerator, OpenAIGenerator
 from assistant.generative import Passage, check, sentences_of
 from assistant.question import (
@@ -150,6 +150,22 @@ def test_sentences_are_verbatim_spans() -> None:
         "đã có 97 đề tài, dự án; 2.078 sáng kiến được nghiệm thu;",
         "tổ chức 12 hội thi.",
     ]
+
+
+def test_a_clause_is_credited_with_what_its_sentence_says_of_the_question() -> None:
+    text = (
+        "Thực hiện Điều lệ Đảng Cộng sản Việt Nam, Chỉ thị số 35-CT/TW ngày 30/5/2019 của Bộ Chính trị; "
+        + "các văn bản chỉ đạo, hướng dẫn của Trung ương, của Tỉnh ủy về đại hội đảng bộ các cấp, "
+        + "tiến tới Đại hội đại biểu toàn quốc lần thứ 13 của Đảng, sau một thời gian chuẩn bị khẩn trương, "
+        + "nghiêm túc, trách nhiệm, Đảng bộ đã hoàn thành tốt công tác chuẩn bị đại hội."
+    )
+    question = "Đại hội đảng bộ các cấp được tổ chức theo chỉ thị nào?"
+    vocab = Vocabulary([text, "Các cấp ủy đã phát động phong trào thi đua theo Chỉ thị 05-CT/TW."])
+    terms = terms_of(question, vocab)
+    scored = score_sentences(terms, intent(question), [("p", text, "")])
+    clause = next(s for s in scored if "35-CT/TW" in s.span.text)
+    assert clause.span.text.endswith("Bộ Chính trị;")  # cut at its semicolon, quoted alone
+    assert clause.own >= 0.8 * scored[0].context > 0  # but credited with its sentence's terms
 
 
 def test_how_a_person_is_addressed_in_chat_is_not_a_term() -> None:

@@ -184,13 +184,9 @@ class Index:
     # -- reading ---------------------------------------------------------------------------------
 
     def documents(self) -> list[tuple[Document, int]]:
-        """Every document with its paragraph count, in file order."""
-        counts: dict[str, int] = {}
-        docs: dict[str, Document] = {}
-        for _, d in self._all().values():
-            counts[d.id] = counts.get(d.id, 0) + 1
-            docs.setdefault(d.id, d)
-        return [(d, counts[d.id]) for d in docs.values()]
+        """Every document with its paragraph count, in file order (kept by document: no paragraph scan)."""
+        self._all()  # brings the snapshot up to date
+        return [(self._documents[i], len(ps)) for i, ps in self._by_document.items()]
 
     def document(self, ref: str) -> Document:
         """A document with its paragraphs, by id or by a part of its title that only one title has."""

@@ -725,9 +725,9 @@ def test_vankien_ask_prints_one_json_object(bot: Assistant) -> None:
 
 # -- the CI floor on the project's question set ------------------------------------------------------
 
-KEY_FACTS_FLOOR, PRECISION_FLOOR = 0.75, 0.80
-"""Extractive key-fact recall and citation precision measured 0.795 and 0.857 on eval/questions.jsonl
-(README, session 5); the floors sit below them."""
+KEY_FACTS_FLOOR, PRECISION_FLOOR = 0.80, 0.86
+"""Extractive key-fact recall and citation precision measured 0.836 and 0.904 on eval/questions.jsonl
+(README, session 6); the floors sit below them."""
 
 
 @pytest.mark.integration
@@ -742,4 +742,5 @@ def test_extractive_answers_stay_above_their_floor(bot: Assistant) -> None:
     overall = summarise(records, questions)["overall"]
     assert overall["key_fact_recall"] >= KEY_FACTS_FLOOR, overall
     assert overall["citation_precision"] >= PRECISION_FLOOR, overall
-    assert overall["false_refusal_rate"] <= 0.15, overall
+    assert overall["false_refusal_rate"] <= 0.10, overall  # measured 0.042
+    assert overall["refusal_rate"] >= 0.75, overall  # measured 0.800

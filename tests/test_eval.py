@@ -286,9 +286,9 @@ def test_llamaindex_baseline_runs_on_the_bundled_corpus(baseline: evaluation.Sys
             assert 1 <= first <= last <= corpus_lines
 
 
-HIT5_FLOOR, MRR_FLOOR = 0.92, 0.78
-"""Just under our measured hit@5 and MRR@10 on the project's set (0.941 and 0.827, with the pooled
-`also_evidence` judgments): the CI gate."""
+HIT5_FLOOR, MRR_FLOOR = 0.93, 0.81
+"""Just under our measured hit@5 and MRR@10 on the project's set (0.958 and 0.851 in session 6, with the
+pooled `also_evidence` judgments): the CI gate."""
 
 
 @pytest.mark.integration

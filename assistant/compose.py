@@ -63,11 +63,11 @@ _NUMBER_MARK = re.compile(r"^\s*(?:\((\d{1,2})\)|(\d{1,2})\s?([.\-–)]))\s*(?!\
 _PROSE = ("body", "list_item")
 """Paragraph kinds that are running text (not headings, letterheads, signatures or footnotes)."""
 _CARRY_ON = 40
+"""Paragraphs after a numbered list searched for its next items."""
 _CLEARLY = 0.1
 """How much more of the question's weighted terms a sub-section's heading must say than each sibling's
 for the question to ask for it alone: siblings that share a frame ("Nhóm giải pháp về ...") differ by a
 syllable that happens to match ("thi hành" for "hành động"), which names nothing."""
-"""Paragraphs after a numbered list searched for its next items."""
 _ENDS_SENTENCE = re.compile(r"[.!?…:;)\"”]\s*$")
 
 
@@ -617,12 +617,11 @@ def _siblings(headings: Sequence[Paragraph]) -> bool:
 def _numbered_heads(members: Sequence[Paragraph]) -> list[Paragraph] | None:
     """The numbered members ("1.", "2.", "3." ...) of a list whose other members are their explanations:
     some points printed as headings with paragraphs under them, others as one paragraph each."""
-    marked = [(m, _numbered(m.text)) for m in members]
-    heads = [(m, n) for m, n in marked if n is not None]
+    heads = [(m, n) for m in members if (n := numbering(m.text)) is not None]
     if len(heads) < 3 or len(heads) == len(members) or not any(m.kind == "heading" for m, _ in heads):
         return None
-    style = heads[0][1][1]
-    if [n for _, n in heads] != [(i, style) for i in range(1, len(heads) + 1)]:
+    style = heads[0][1][0]
+    if [n for _, n in heads] != [(style, (i,)) for i in range(1, len(heads) + 1)]:
         return None
     return [m for m, _ in heads]
 

@@ -533,6 +533,9 @@ class Composer:
         """
         budget = min(generator.context_window - ANSWER_TOKENS, PROMPT_TOKENS)
         answering = [p for p in self.passages[:PROMPT_PASSAGES] if p.paragraph in self._answering]
+        # The passage whose sentence best answers comes first: a small model leans on passage [1].
+        rank = {pid: i for i, pid in enumerate(dict.fromkeys(s.paragraph for s in self._ranked))}
+        answering.sort(key=lambda p: rank.get(p.paragraph, len(rank)))
         answering = [dataclasses.replace(p, n=n) for n, p in enumerate(answering, start=1)]
         shown = [self.shown(p) for p in answering]
         messages, _ = build_messages(self.query, shown, budget, generator.count_tokens)
@@ -545,6 +548,12 @@ class Composer:
                 continue
             self.claims.append(claim)
             yield self._marked(claim)
+
+    @property
+    def _ranked(self) -> list[Scored]:
+        """The sentences in the order an extractive answer would take them: for a question asking for a
+        kind of thing, those holding it first."""
+        return sorted(self.scored, key=lambda s: not s.fits) if self.intent.typed else self.scored
 
     @functools.cached_property
     def _answering(self) -> set[str]:

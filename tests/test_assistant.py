@@ -346,6 +346,37 @@ class _Scripted:
             yield " " + word
 
 
+class _Recording(_Scripted):
+    """A scripted generator that keeps the messages it was given."""
+
+    def __init__(self, text: str) -> None:
+        super().__init__(text)
+        self.messages: list[dict[str, str]] = []
+
+    def stream(self, messages: object, max_tokens: int = 512, **_: object) -> Iterator[str]:
+        self.messages = list(messages)  # type: ignore[call-overload]
+        yield from super().stream(messages, max_tokens)
+
+
+@pytest.mark.integration
+def test_the_passage_that_best_answers_is_shown_to_the_model_first(bot: Assistant) -> None:
+    # Retrieval ranks another paragraph first; the sentence that answers ("mỗi tập thể đăng ký từ 1 - 2
+    # việc") is in the second. A small model leans on passage [1], so that is the one it gets first.
+    from assistant.compose import Composer
+
+    question = "Mỗi tập thể phải đăng ký bao nhiêu việc làm theo Bác hằng năm?"
+    composer = Composer(bot.index, question, question, intent(question))
+    best = next(s for s in composer.scored if s.fits)
+    assert composer.passages[0].paragraph != best.paragraph  # what this test is about
+    model = _Recording(f"{best.span.text.strip()} [1]")
+    answer = Assistant(bot.settings, index=bot.index, generator=model).ask(question, mode="generative")
+    _checked(answer)
+    prompt = model.messages[-1]["content"]
+    first = prompt.split("[1] (", 1)[1].split("\n[2] (", 1)[0]
+    assert best.span.text.strip() in first
+    assert answer.citations[0].id == best.paragraph
+
+
 @pytest.mark.integration
 def test_a_generated_sentence_backed_only_by_a_passage_answering_something_else_is_dropped(
     bot: Assistant,

@@ -359,6 +359,22 @@ class _Recording(_Scripted):
 
 
 @pytest.mark.integration
+def test_asked_for_a_name_the_model_sees_only_passages_nearly_as_good_as_the_best(bot: Assistant) -> None:
+    from assistant.compose import ON_TOPIC, ON_TOPIC_TYPED, Composer
+
+    # The closing speech's header names who read it; a paragraph of the same speech names the provincial
+    # leader who spoke at the opening session: a name, but not the one asked for.
+    question = "Ai là người đọc phát biểu bế mạc tại Đại hội?"
+    composer = Composer(bot.index, question, question, intent(question))
+    best = composer.scored[0].score
+    aside = next(p for p in composer.passages if "Lê Thị Thu Hồng" in p.text)
+    share = max(s.score for s in composer.scored if s.paragraph == aside.paragraph) / best
+    assert ON_TOPIC <= share < ON_TOPIC_TYPED  # on topic for free text, not for a name
+    assert aside.paragraph not in composer._answering
+    assert composer.scored[0].paragraph in composer._answering
+
+
+@pytest.mark.integration
 def test_the_passage_that_best_answers_is_shown_to_the_model_first(bot: Assistant) -> None:
     # Retrieval ranks another paragraph first; the sentence that answers ("mỗi tập thể đăng ký từ 1 - 2
     # việc") is in the second. A small model leans on passage [1], so that is the one it gets first.

@@ -164,7 +164,6 @@ class Composer:
         )
         named = self._named()
         if named:
-            docs = {p.id: p.doc_id for p, _, _ in self.read}
             # Asked for a named document's own number ("Báo cáo ... số mấy, ngày nào?"), its letterhead
             # answers, as directly as a number before the unit asked for.
             own_letterhead = {p.id for p, _, _ in self.read if intent.code and self._letterhead(p, named)}
@@ -172,7 +171,7 @@ class Composer:
                 (
                     dataclasses.replace(
                         s,
-                        elsewhere=docs[s.paragraph] not in named,
+                        elsewhere=self._docs[s.paragraph] not in named,
                         counted=s.counted or s.paragraph in own_letterhead,
                     )
                     for s in self.scored
@@ -304,8 +303,7 @@ class Composer:
         """The quoted claims, and the list items they are when the answer is a list."""
         if self.items is not None:
             return [Claim(span.text.strip(), ((pid, span),)) for pid, span in self.items], self.items
-        pool = [s for s in self.scored if s.fits] if self.intent.typed else self.scored
-        best = (pool or self.scored)[0]
+        best = self._ranked[0]
         announced = self._announced(best)
         if announced is not None:
             return [Claim(span.text.strip(), ((pid, span),)) for pid, span in announced], announced
@@ -323,7 +321,8 @@ class Composer:
             # A sentence of the same document that covers more of the user's own terms completes the
             # answer (a follow-up's terms carried from the previous question are what it narrows, not
             # what it asks); from another document, it is about something else sharing words with it.
-            completes = gain - coverage(asked, covered) >= 0.1 and self._doc(s) == self._doc(best)
+            same_document = self._docs[s.paragraph] == self._docs[best.paragraph]
+            completes = gain - coverage(asked, covered) >= 0.1 and same_document
             # A question asking for a number, a code or a date: a close second sentence of the kind asked
             # that gives other figures is another candidate answer, shown rather than guessed away; one
             # that repeats the best sentence's figures is the same answer told again.
@@ -332,20 +331,17 @@ class Composer:
             # Nor is a sentence that only holds figures a candidate next to a best one that gives the
             # number for the very unit asked for (or is the named document's own letterhead).
             weaker = best.counted and not s.counted
-            other = s.fits and self._figured and bool(figures - given) and not repeats and not weaker
+            other = s.fits and self.intent.figured and bool(figures - given) and not repeats and not weaker
             if completes or (other and s.score >= SECOND_CANDIDATE * best.score):
                 chosen.append(s)
                 covered |= keys_of(s.span.text, self.terms.folded)
                 given |= evidence.numbers_of(s.span.text)
         return [Claim(s.span.text.strip(), ((s.paragraph, s.span),)) for s in chosen], None
 
-    @property
-    def _figured(self) -> bool:
-        """Whether the question asks for a figure: a number, an amount, a date or a document's code."""
-        return self.intent.number or self.intent.money or self.intent.time or self.intent.code
-
-    def _doc(self, s: Scored) -> str:
-        return next(p.doc_id for p, _, _ in self.read if p.id == s.paragraph)
+    @functools.cached_property
+    def _docs(self) -> dict[str, str]:
+        """The document of each paragraph read."""
+        return {p.id: p.doc_id for p, _, _ in self.read}
 
     def complete(self) -> Iterator[str]:
         """After generated sentences, the quoted ones holding figures they left out ("Nguyên văn: «...»").
@@ -405,17 +401,15 @@ class Composer:
         if first is None or first[1] != (1,):
             return None
         style = first[0]
-        paragraphs = self.index.document(items[0].doc_id).paragraphs
+        points = [
+            (q, numbering(q.text))
+            for q in self.index.document(items[0].doc_id).paragraphs
+            if q.kind in (*_PROSE, "heading") and q.section == items[0].section
+        ]
         run = [items[0]]
         while len(run) < MAX_LIST_ITEMS:
             wanted = (style, (len(run) + 1,))
-            found = [
-                q
-                for q in paragraphs
-                if q.kind in (*_PROSE, "heading")
-                and q.section == items[0].section
-                and numbering(q.text) == wanted
-            ]
+            found = [q for q, n in points if n == wanted]
             if not found:
                 break
             after = [q for q in found if q.ordinal > run[-1].ordinal]
@@ -555,7 +549,7 @@ class Composer:
             self.claims.append(claim)
             yield self._marked(claim)
 
-    @property
+    @functools.cached_property
     def _ranked(self) -> list[Scored]:
         """The sentences in the order an extractive answer would take them: for a question asking for a
         kind of thing, those holding it first."""

@@ -106,6 +106,11 @@ class Intent:
         """Whether the answer is a kind of thing a sentence can be checked for (not free text or a list)."""
         return self.number or self.person or self.time or self.money or self.code or self.place
 
+    @property
+    def figured(self) -> bool:
+        """Whether the answer is a figure: a number, an amount, a date or a document's code."""
+        return self.number or self.money or self.time or self.code
+
 
 def check_question(question: str) -> str:
     """The question, cleaned (NFC, spaces), or a QuestionError saying why it cannot be asked."""
